@@ -1,0 +1,38 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def owner(db):
+    return factories.OwnerFactory(username="owner")
+
+
+@pytest.fixture
+def other_owner(db):
+    return factories.OwnerFactory(username="other-owner")
+
+
+@pytest.fixture
+def lead(db):
+    return factories.LeadFactory(username="lead")
+
+
+@pytest.fixture
+def other_lead(db):
+    return factories.LeadFactory(username="other-lead")
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.ReviewerFactory(username="reviewer")
+
+
+@pytest.fixture
+def auditor(db):
+    return factories.AuditorFactory(username="auditor")
+
+
+@pytest.fixture
+def administrator(db):
+    return factories.AdministratorFactory(username="administrator")

@@ -1,0 +1,509 @@
+"""The improvement plan: inspections, their findings, and the actions that answer them.
+
+Models answer questions; every write that matters lives in tracker/services.py.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from simple_history.models import HistoricalRecords
+
+# Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
+# PCC responds within 56 days of publication, the day of publication being the
+# first, so a report published on 1 June 2017 is due by 26 July 2017.
+RESPONSE_DEADLINE_FROM = datetime.date(2017, 5, 2)
+RESPONSE_DEADLINE_DAYS = 56
+
+# PEEL used four grades until 2019; "adequate" joined them from 2021/22.
+FIVE_GRADE_SCALE_FROM = datetime.date(2021, 1, 1)
+
+OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str, *, blank: bool = False):
+    """A CheckConstraint so that the database itself refuses a value outside the choices."""
+    allowed = list(choices.values) + ([""] if blank else [])
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": allowed}), name=name)
+
+
+class User(AbstractUser):
+    job_title = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username", "pk"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Theme(models.Model):
+    """Reference data (fixtures/themes.json), so that every inspection reports against the same themes."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Grade(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    ADEQUATE = "adequate", "Adequate"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_GRADED = "not_graded", "Not graded"
+
+
+class InspectionKind(models.TextChoices):
+    PEEL = "peel", "PEEL inspection"
+    THEMATIC = "thematic", "Thematic / national inspection"
+    JOINT = "joint", "Joint inspection"
+    SUPER_COMPLAINT = "super_complaint", "Super-complaint"
+    IOPC_LEARNING = "iopc_learning", "IOPC learning"
+    PREVENTION_OF_FUTURE_DEATHS = "prevention_of_future_deaths", "Coroner's prevention of future deaths report"
+    OTHER = "other", "Other"
+
+
+class Inspection(models.Model):
+    Kind = InspectionKind
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.PEEL)
+    force = models.CharField(max_length=150)
+    published = models.DateField()
+    link = models.URLField(max_length=500, blank=True)
+    overall_grade = models.CharField(max_length=30, choices=Grade.choices, blank=True)
+    attribution = models.TextField(blank=True, help_text="Licence line for inspectorate text, shown with it.")
+
+    # The PCC's response under section 55.
+    comments_invited = models.DateField(null=True, blank=True, help_text="Chief constable's comments invited.")
+    comments_received = models.DateField(null=True, blank=True, help_text="Chief constable's comments received.")
+    response_published = models.DateField(null=True, blank=True)
+    response_link = models.URLField(max_length=500, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published", "title", "pk"]
+        constraints = [
+            choices_constraint("kind", InspectionKind, "inspection_kind_valid"),
+            choices_constraint("overall_grade", Grade, "inspection_overall_grade_valid", blank=True),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def response_deadline(self) -> datetime.date | None:
+        """The PCC's statutory deadline, or None for reports published before the limit existed."""
+        if self.published < RESPONSE_DEADLINE_FROM:
+            return None
+        return self.published + datetime.timedelta(days=RESPONSE_DEADLINE_DAYS - 1)
+
+    @property
+    def grade_scale(self) -> list[tuple[str, str]]:
+        grades = [Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
+        if self.published >= FIVE_GRADE_SCALE_FROM:
+            grades.insert(2, Grade.ADEQUATE)
+        return [(grade.value, grade.label) for grade in grades]
+
+
+class Judgement(models.Model):
+    """A question-level graded judgement within an inspection."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="judgements")
+    position = models.PositiveSmallIntegerField()
+    question = models.CharField(max_length=300)
+    grade = models.CharField(max_length=30, choices=Grade.choices)
+    summary = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["inspection", "position", "pk"]
+        constraints = [
+            choices_constraint("grade", Grade, "judgement_grade_valid"),
+            models.UniqueConstraint(fields=["inspection", "position"], name="judgement_position_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.get_grade_display()}"
+
+
+class FindingKind(models.TextChoices):
+    CAUSE_OF_CONCERN = "cause_of_concern", "Cause of concern"
+    RECOMMENDATION = "recommendation", "Recommendation"
+    AREA_FOR_IMPROVEMENT = "area_for_improvement", "Area for improvement"
+
+
+class FindingStatus(models.TextChoices):
+    """Derived, never stored: see derived_status."""
+
+    AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+    OPEN = "open", "Open"
+    READY_TO_DISCHARGE = "ready_to_discharge", "Ready to discharge"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class FindingQuerySet(models.QuerySet):
+    def with_progress(self):
+        """Counts of the finding's actions by outcome, and whether the PCC has discharged it."""
+        return self.annotate(
+            action_count=Count("actions", distinct=True),
+            signed_off_count=Count("actions", filter=Q(actions__status=Action.Status.SIGNED_OFF), distinct=True),
+            withdrawn_count=Count("actions", filter=Q(actions__status=Action.Status.WITHDRAWN), distinct=True),
+            is_discharged=Exists(SignOff.objects.filter(finding=OuterRef("pk"))),
+        )
+
+
+class Finding(models.Model):
+    Kind = FindingKind
+    Status = FindingStatus
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="findings")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reference = models.CharField(max_length=50)
+    title = models.CharField(max_length=200, blank=True, help_text="The short name the plan knows it by.")
+    text = models.TextField(help_text="The inspectorate's words, or a summary of them.")
+    is_summary = models.BooleanField(
+        default=False, help_text="The text summarises the inspectorate's finding rather than quoting it."
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, null=True, blank=True, related_name="findings")
+    addressee = models.CharField(max_length=200, blank=True, help_text="Blank means the force itself.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The cause of concern a recommendation answers.",
+    )
+    register_id = models.CharField("HMICFRS register id", max_length=50, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["inspection", "pk"]
+        constraints = [
+            choices_constraint("kind", FindingKind, "finding_kind_valid"),
+            models.UniqueConstraint(fields=["inspection", "reference"], name="finding_reference_unique"),
+            # A parent is always older than its child, so no chain of parents
+            # can come back round to where it started.
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(parent__lt=models.F("pk")), name="finding_parent_no_cycle"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="finding_text_required"),
+            models.CheckConstraint(condition=~Q(reference=""), name="finding_reference_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.title or self.text[:60]}"
+
+    @property
+    def addressed_to(self) -> str:
+        return self.addressee or "The force"
+
+    @property
+    def derived_status(self) -> str:
+        """Needs the with_progress() annotations."""
+        if self.is_discharged:
+            return self.Status.DISCHARGED
+        if self.action_count == 0:
+            return self.Status.AWAITING_ALLOCATION
+        if self.signed_off_count + self.withdrawn_count == self.action_count:
+            return self.Status.READY_TO_DISCHARGE
+        return self.Status.OPEN
+
+
+class RegisterStatus(models.TextChoices):
+    AWAITING_REVIEW = "awaiting-review", "Awaiting review"
+    BEING_PROGRESSED = "being-progressed", "Being progressed"
+    COMPLETE = "complete", "Complete"
+    NO_FURTHER_ACTION_NEEDED = "no-further-action-needed", "No further action needed"
+
+
+class RegisterEntry(models.Model):
+    """One entry of the inspectorate's own status history for a finding (the HMICFRS register mirror)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="register_entries")
+    date = models.DateField()
+    status = models.CharField(max_length=30, choices=RegisterStatus.choices)
+    comment = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["finding", "date", "pk"]
+        verbose_name_plural = "register entries"
+        constraints = [choices_constraint("status", RegisterStatus, "registerentry_status_valid")]
+
+    def __str__(self):
+        return f"{self.date}: {self.get_status_display()}"
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    SUBMITTED = "submitted", "Submitted for sign-off"
+    SIGNED_OFF = "signed_off", "Signed off"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=Action.FINAL_STATUSES)
+
+    def overdue(self, today: datetime.date):
+        return self.open().filter(due_date__lt=today)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def visible_to(self, user):
+        # Everyone with a role sees the whole plan; an account with no role sees nothing.
+        if user.has_perm("tracker.view_action"):
+            return self
+        return self.none()
+
+    def for_list(self):
+        return self.select_related("owner", "finding", "finding__inspection", "finding__theme")
+
+
+class Action(models.Model):
+    Status = ActionStatus
+    FINAL_STATUSES = (ActionStatus.SIGNED_OFF, ActionStatus.WITHDRAWN)
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions")
+    due_date = models.DateField()
+    original_due_date = models.DateField(help_text="The due date first agreed; extensions never change it.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who last submitted it for sign-off: they may not sign it off.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        permissions = [
+            ("update_own_action", "Can update the actions they own"),
+            ("manage_plan", "Can create and edit inspections, findings and actions, and decide extensions"),
+            ("sign_off", "Can sign off and return actions, discharge findings and record the PCC response"),
+        ]
+        constraints = [
+            choices_constraint("status", ActionStatus, "action_status_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="action_title_required"),
+        ]
+        indexes = [
+            # The open and overdue lists: status filter, ordered by due date.
+            models.Index(fields=["status", "due_date"], name="action_status_due"),
+            # "My actions".
+            models.Index(fields=["owner", "status", "due_date"], name="action_owner_status_due"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_open and self.due_date < today
+
+    def rag(self, today: datetime.date) -> str:
+        """red, amber, green or complete, as DESIGN.md defines them; withdrawn actions have none."""
+        if self.status == self.Status.SIGNED_OFF:
+            return "complete"
+        if self.status == self.Status.WITHDRAWN:
+            return ""
+        if self.due_date < today:
+            return "red"
+        due_soon = today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
+        if self.status == self.Status.BLOCKED or self.due_date <= due_soon:
+            return "amber"
+        return "green"
+
+
+class ProgressUpdate(models.Model):
+    """A dated note on an action, optionally recording a status move. Append-only."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="progress_updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    status_from = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
+    status_to = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["action", "created_at", "pk"]
+        constraints = [
+            choices_constraint("status_from", Action.Status, "progressupdate_status_from_valid", blank=True),
+            choices_constraint("status_to", Action.Status, "progressupdate_status_to_valid", blank=True),
+            models.CheckConstraint(condition=~Q(note=""), name="progressupdate_note_required"),
+        ]
+
+    def __str__(self):
+        return f"Note on {self.action} by {self.author}"
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.action_id}/{filename}"
+
+
+class Evidence(models.Model):
+    """A file or a link that shows an action is done: exactly one of the two."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "added_at", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
+                name="evidence_file_or_url",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class ExtensionRequest(models.Model):
+    Status = ExtensionStatus
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="extension_requests")
+    proposed_date = models.DateField()
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    previous_due_date = models.DateField(help_text="The due date when the request was made.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "requested_at", "pk"]
+        constraints = [
+            choices_constraint("status", ExtensionStatus, "extensionrequest_status_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="extensionrequest_reason_required"),
+            # A decision always says who made it and when; a pending request has neither.
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
+                | (~Q(status="pending") & Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="extensionrequest_decision_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["action"], condition=Q(status="pending"), name="extensionrequest_one_pending"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Extension of {self.action} to {self.proposed_date}"
+
+
+class SignOffDecision(models.TextChoices):
+    APPROVE = "approve", "Signed off"
+    RETURN = "return", "Returned"
+
+
+class SignOffQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Sign-offs are append-only.")
+
+    def delete(self):
+        raise TypeError("Sign-offs are append-only.")
+
+
+class SignOff(models.Model):
+    """A PCC reviewer's decision on an action, or the discharge of a finding. Append-only."""
+
+    Decision = SignOffDecision
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, null=True, blank=True, related_name="sign_offs")
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, null=True, blank=True, related_name="sign_offs")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SignOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+        verbose_name = "sign-off"
+        constraints = [
+            choices_constraint("decision", SignOffDecision, "signoff_decision_valid"),
+            models.CheckConstraint(
+                condition=Q(action__isnull=False, finding__isnull=True) | Q(action__isnull=True, finding__isnull=False),
+                name="signoff_one_subject",
+            ),
+            models.CheckConstraint(condition=~Q(decision="return") | ~Q(comment=""), name="signoff_return_comment"),
+            # A finding is discharged, never returned: returns are for actions.
+            models.CheckConstraint(
+                condition=Q(finding__isnull=True) | Q(decision="approve"), name="signoff_finding_approve"
+            ),
+            models.UniqueConstraint(
+                fields=["action"], condition=Q(decision="approve"), name="signoff_one_approval_per_action"
+            ),
+            models.UniqueConstraint(fields=["finding"], name="signoff_one_discharge_per_finding"),
+        ]
+
+    def __str__(self):
+        subject = self.action or self.finding
+        return f"{self.get_decision_display()}: {subject}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Sign-offs are append-only: a decision cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Sign-offs are append-only: a decision cannot be deleted.")
