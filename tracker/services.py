@@ -19,6 +19,7 @@ from .models import (
     ExtensionRequest,
     Finding,
     Inspection,
+    Judgement,
     ProgressUpdate,
     RegisterEntry,
     SignOff,
@@ -86,9 +87,17 @@ def _refuse_owner(owner) -> None:
 # Plan: inspections, findings, actions -------------------------------------------------
 
 
+def _refuse_unless_lead(by, message: str) -> None:
+    # by=None is the operator at the server running a management command
+    # (import_findings, seed_demo), who owns the database anyway; history
+    # then records no user and the reason names the command.
+    if by is not None:
+        _refuse_unless(permissions.can_manage_plan(by), message)
+
+
 @transaction.atomic
 def create_inspection(*, by, reason: str = "Inspection created", **fields) -> Inspection:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can create inspections.")
+    _refuse_unless_lead(by, "Only an improvement lead can create inspections.")
     inspection = Inspection(**fields)
     inspection.full_clean()
     _save(inspection, by=by, reason=reason)
@@ -134,6 +143,17 @@ def record_pcc_response(
     return inspection
 
 
+@transaction.atomic
+def add_judgement(
+    inspection: Inspection, *, by, position: int, question: str, grade: str, summary: str = ""
+) -> Judgement:
+    _refuse_unless_lead(by, "Only an improvement lead can record graded judgements.")
+    judgement = Judgement(inspection=inspection, position=position, question=question, grade=grade, summary=summary)
+    judgement.full_clean()
+    _save(judgement, by=by, reason="Graded judgement recorded")
+    return judgement
+
+
 def _check_parent(finding: Finding) -> None:
     parent = finding.parent
     if parent is None:
@@ -148,12 +168,35 @@ def _check_parent(finding: Finding) -> None:
 
 @transaction.atomic
 def create_finding(*, by, reason: str = "Finding created", **fields) -> Finding:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can add findings.")
+    _refuse_unless_lead(by, "Only an improvement lead can add findings.")
     finding = Finding(**fields)
     _check_parent(finding)
     finding.full_clean()
     _save(finding, by=by, reason=reason)
     return finding
+
+
+@transaction.atomic
+def add_findings(inspection: Inspection, rows: list[dict], *, by, reason: str) -> list[Finding]:
+    """Create findings in the order given, all or none.
+
+    Each row holds Finding fields, with parent_reference naming a finding
+    earlier in the rows or already in the inspection instead of parent.
+    """
+    _refuse_unless_lead(by, "Only an improvement lead can add findings.")
+    by_reference = {f.reference: f for f in inspection.findings.all()}
+    created = []
+    for row in rows:
+        fields = dict(row)
+        parent_reference = fields.pop("parent_reference", "")
+        if parent_reference and parent_reference not in by_reference:
+            raise ActionRefused(f"Finding {fields['reference']}: no earlier finding has reference {parent_reference}.")
+        finding = create_finding(
+            by=by, reason=reason, inspection=inspection, parent=by_reference.get(parent_reference), **fields
+        )
+        by_reference[finding.reference] = finding
+        created.append(finding)
+    return created
 
 
 @transaction.atomic
@@ -172,7 +215,7 @@ def update_finding(finding: Finding, *, by, reason: str = "Finding edited", **ch
 
 @transaction.atomic
 def add_register_entry(finding: Finding, *, by, date: datetime.date, status: str, comment: str = "") -> RegisterEntry:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can update the HMICFRS register mirror.")
+    _refuse_unless_lead(by, "Only an improvement lead can update the HMICFRS register mirror.")
     entry = RegisterEntry(finding=finding, date=date, status=status, comment=comment, recorded_by=by)
     entry.full_clean()
     _save(entry, by=by, reason="HMICFRS register entry recorded")
