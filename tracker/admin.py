@@ -9,6 +9,8 @@ settings (SIMPLE_HISTORY_REVERT_DISABLED).
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -42,8 +44,18 @@ class AppendOnlyAdmin(admin.ModelAdmin):
 class HistoryAdmin(SimpleHistoryAdmin):
     """Tracked records: deleting one would break the audit trail, so it is never offered."""
 
+    # Links typed without a scheme are taken as https, as Django 6 will.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history hides the revert button when reverting is disabled,
+        # but still saves a POST to this view, checking only view permission.
+        if request.method == "POST":
+            raise PermissionDenied("Reverting from history is disabled: history is a record, not an undo.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(User)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 # Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
@@ -42,11 +43,12 @@ class User(AbstractUser):
 class Theme(models.Model):
     """Reference data (fixtures/themes.json), so that every inspection reports against the same themes."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="theme_name_unique")]
 
     def __str__(self):
         return self.name
@@ -199,7 +201,8 @@ class Finding(models.Model):
         ordering = ["inspection", "pk"]
         constraints = [
             choices_constraint("kind", FindingKind, "finding_kind_valid"),
-            models.UniqueConstraint(fields=["inspection", "reference"], name="finding_reference_unique"),
+            # "AFI1" and "afi1" are the same reference to a reader.
+            models.UniqueConstraint("inspection", Lower("reference"), name="finding_reference_unique"),
             # A parent is always older than its child, so no chain of parents
             # can come back round to where it started.
             models.CheckConstraint(
