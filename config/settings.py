@@ -127,6 +127,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Reference data (themes.json) lives at the top beside seeds/, not inside the app, as STYLE.md lays out.
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -145,6 +148,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The tracker's own rules.
 TRACKER_DUE_SOON_DAYS = int(os.environ.get("TRACKER_DUE_SOON_DAYS", "14"))
+TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
