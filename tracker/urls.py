@@ -1,10 +1,38 @@
 from django.urls import path
 
-from . import views
+from .views import actions, dashboards, findings, inspections, reports
 
 app_name = "tracker"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", dashboards.home, name="home"),
+    path("healthz", dashboards.healthz, name="healthz"),
+    # Actions
+    path("actions/", actions.action_list, name="action-list"),
+    path("actions/mine/", actions.action_mine, name="action-mine"),
+    path("actions/<int:pk>/", actions.action_detail, name="action-detail"),
+    path("actions/<int:pk>/edit/", actions.action_edit, name="action-edit"),
+    path("actions/<int:pk>/progress/", actions.action_progress, name="action-progress"),
+    path("actions/<int:pk>/evidence/", actions.action_evidence, name="action-evidence"),
+    path("actions/<int:pk>/evidence/<int:evidence_pk>/", actions.evidence_download, name="evidence-download"),
+    path("actions/<int:pk>/submit/", actions.action_submit, name="action-submit"),
+    path("actions/<int:pk>/sign-off/", actions.action_sign_off, name="action-sign-off"),
+    path("actions/<int:pk>/return/", actions.action_return, name="action-return"),
+    path("actions/<int:pk>/withdraw/", actions.action_withdraw, name="action-withdraw"),
+    path("actions/<int:pk>/extension/", actions.extension_request, name="extension-request"),
+    path("extensions/<int:pk>/decide/", actions.extension_decide, name="extension-decide"),
+    # Inspections and findings
+    path("inspections/", inspections.inspection_list, name="inspection-list"),
+    path("inspections/new/", inspections.inspection_create, name="inspection-create"),
+    path("inspections/<slug:slug>/", inspections.inspection_detail, name="inspection-detail"),
+    path("inspections/<slug:slug>/edit/", inspections.inspection_edit, name="inspection-edit"),
+    path("inspections/<slug:slug>/response/", inspections.inspection_response, name="inspection-response"),
+    path("inspections/<slug:slug>/findings/new/", findings.finding_create, name="finding-create"),
+    path("findings/<int:pk>/", findings.finding_detail, name="finding-detail"),
+    path("findings/<int:pk>/edit/", findings.finding_edit, name="finding-edit"),
+    path("findings/<int:pk>/actions/new/", findings.action_create, name="action-create"),
+    path("findings/<int:pk>/discharge/", findings.finding_discharge, name="finding-discharge"),
+    # The PCC office
+    path("review/", reports.review_queue, name="review-queue"),
+    path("reports/panel/", reports.panel_report, name="panel-report"),
 ]

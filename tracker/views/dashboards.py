@@ -6,8 +6,7 @@ from django.views.decorators.cache import never_cache
 
 
 def home(request):
-    # Until the staff and PCC pages exist, the admin is the site.
-    return redirect("admin:index")
+    return redirect("tracker:action-list")  # placeholder until the dashboards exist
 
 
 @login_not_required

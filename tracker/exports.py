@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def export_response(actions, export_format, today):
+    raise NotImplementedError

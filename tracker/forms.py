@@ -1,0 +1,323 @@
+"""One form per service, each rendered the GOV.UK way by tracker/forms/form.html."""
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from .models import Action, Finding, Inspection, Theme, User
+from .services import PROGRESS_MOVES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TrackerFormMixin:
+    template_name = "tracker/forms/form.html"
+
+
+class TrackerForm(TrackerFormMixin, forms.Form):
+    pass
+
+
+class TrackerModelForm(TrackerFormMixin, forms.ModelForm):
+    pass
+
+
+def date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput,
+        help_text=help_text or "For example, 31/03/2027",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"],
+        error_messages={"invalid": "Enter a real date, for example 31/03/2027"},
+    )
+
+
+def url_field(label: str, *, required: bool = False, help_text: str = "") -> forms.URLField:
+    return forms.URLField(
+        label=label,
+        required=required,
+        max_length=500,
+        assume_scheme="https",
+        help_text=help_text,
+        error_messages={"invalid": "Enter a web address, for example https://intranet.example/report"},
+    )
+
+
+def text_area(label: str, *, required: bool = True, help_text: str = "", rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        max_length=10_000,
+    )
+
+
+# The action workflow ----------------------------------------------------------------------
+
+
+class ProgressForm(TrackerForm):
+    note = text_area("Progress note", help_text="What has been done since the last note, and what comes next.")
+    move_to = forms.ChoiceField(label="Status", required=False, widget=forms.RadioSelect)
+
+    def __init__(self, *args, action: Action, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = [Action.Status(end) for start, end in sorted(PROGRESS_MOVES) if start == action.status]
+        self.fields["move_to"].choices = [("", f"Keep as {action.get_status_display().lower()}")] + [
+            (status.value, f"Move to {status.label.lower()}") for status in moves
+        ]
+        self.fields["move_to"].initial = ""
+        if not moves:
+            del self.fields["move_to"]
+
+
+EVIDENCE_TYPES = {
+    # extension: the bytes a real file of that kind starts with
+    ".pdf": [b"%PDF-"],
+    ".png": [b"\x89PNG\r\n\x1a\n"],
+    ".jpg": [b"\xff\xd8\xff"],
+    ".jpeg": [b"\xff\xd8\xff"],
+    ".docx": [b"PK\x03\x04"],
+    ".xlsx": [b"PK\x03\x04"],
+    ".pptx": [b"PK\x03\x04"],
+    ".odt": [b"PK\x03\x04"],
+    ".ods": [b"PK\x03\x04"],
+    ".txt": [],
+    ".csv": [],
+}
+
+
+def check_evidence_file(upload) -> None:
+    """Size and type, judged from the content as well as the name."""
+    extension = Path(upload.name).suffix.lower()
+    if extension not in EVIDENCE_TYPES:
+        allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in EVIDENCE_TYPES))
+        raise forms.ValidationError(f"The file must be one of these types: {allowed}")
+    if upload.size > settings.TRACKER_EVIDENCE_MAX_BYTES:
+        raise forms.ValidationError(
+            f"The file must be smaller than {filesizeformat(settings.TRACKER_EVIDENCE_MAX_BYTES)}"
+        )
+    if upload.size == 0:
+        raise forms.ValidationError("The file is empty")
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    signatures = EVIDENCE_TYPES[extension]
+    if signatures:
+        matches = any(head.startswith(signature) for signature in signatures)
+    else:  # plain text: no binary content
+        matches = b"\x00" not in head
+    if not matches:
+        raise forms.ValidationError(
+            f"The file's content is not a {extension.lstrip('.').upper()} file: check it is the file you meant"
+        )
+
+
+class EvidenceForm(TrackerForm):
+    title = forms.CharField(label="What the evidence shows", max_length=200)
+    file = forms.FileField(
+        label="File",
+        required=False,
+        help_text="PDF, Word, Excel, PowerPoint, OpenDocument, image, text or CSV",
+        validators=[check_evidence_file],
+    )
+    url = url_field("Or a link", help_text="A link to the evidence on the force intranet, for example")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError("Attach a file or give a link, not both")
+        return cleaned
+
+
+class SubmitForm(TrackerForm):
+    note = text_area("Note for the reviewer", required=False, help_text="How the evidence shows the action is done.")
+
+
+class SignOffForm(TrackerForm):
+    comment = text_area("Comment", required=False, help_text="Recorded with the sign-off.")
+
+
+class ReturnForm(TrackerForm):
+    comment = text_area(
+        "Why are you returning it?", help_text="The owner sees this and answers it before resubmitting."
+    )
+
+
+class WithdrawForm(TrackerForm):
+    reason = text_area("Why is this action being withdrawn?", help_text="Recorded in the action's history.")
+
+
+class ExtensionRequestForm(TrackerForm):
+    proposed_date = date_field("New due date")
+    reason = text_area("Why is more time needed?")
+
+    def __init__(self, *args, action: Action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def clean_proposed_date(self):
+        proposed = self.cleaned_data["proposed_date"]
+        if proposed <= self.action.due_date:
+            raise forms.ValidationError(
+                f"The new due date must be after the current one, {self.action.due_date:%-d %B %Y}"
+            )
+        return proposed
+
+
+class ExtensionDecisionForm(TrackerForm):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("approve", "Approve: move the due date"), ("refuse", "Refuse: keep the due date")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to approve or refuse the extension"},
+    )
+    comment = text_area("Comment", required=False, help_text="Required when you refuse.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuse" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say why the extension is refused")
+        return cleaned
+
+
+class DischargeForm(TrackerForm):
+    comment = text_area("Comment", required=False, help_text="Recorded with the discharge.")
+
+
+# The plan ---------------------------------------------------------------------------------
+
+
+def possible_owners():
+    return (
+        User.objects.filter(is_active=True, groups__permissions__codename__in=["update_own_action", "manage_plan"])
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user} ({user.job_title})" if user.job_title else str(user)
+
+
+class ActionCreateForm(TrackerForm):
+    title = forms.CharField(label="Title", max_length=200)
+    description = text_area("Description", required=False, help_text="What will be done, and how we will know.")
+    owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label="Choose an owner")
+    due_date = date_field("Due date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = possible_owners()
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError("The due date must be today or in the future")
+        return due
+
+
+class ActionEditForm(TrackerForm):
+    title = forms.CharField(label="Title", max_length=200)
+    description = text_area("Description", required=False)
+    owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label=None)
+    reason = forms.CharField(label="Reason for the change", max_length=500, help_text="Recorded in the history.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = possible_owners()
+
+
+class InspectionForm(TrackerModelForm):
+    published = date_field("Published")
+    link = url_field("Link to the report")
+
+    class Meta:
+        model = Inspection
+        fields = ["title", "slug", "kind", "force", "published", "link", "overall_grade"]
+        help_texts = {"slug": "Used in the page's address: lower-case letters, numbers and hyphens."}
+
+
+class PccResponseForm(TrackerForm):
+    comments_invited = date_field("Chief constable's comments invited", required=False)
+    comments_received = date_field("Chief constable's comments received", required=False)
+    response_published = date_field("PCC response published", required=False)
+    response_link = url_field("Link to the published response")
+
+    def clean(self):
+        cleaned = super().clean()
+        invited, received = cleaned.get("comments_invited"), cleaned.get("comments_received")
+        if invited and received and received < invited:
+            self.add_error("comments_received", "The comments cannot be received before they were invited")
+        return cleaned
+
+
+class FindingForm(TrackerModelForm):
+    class Meta:
+        model = Finding
+        fields = ["kind", "reference", "title", "text", "is_summary", "theme", "parent", "addressee", "register_id"]
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 8})}
+        labels = {"is_summary": "The text is a summary, not the inspectorate's own words"}
+
+    def __init__(self, *args, inspection: Inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.inspection = inspection
+        parents = inspection.findings.filter(kind=Finding.Kind.CAUSE_OF_CONCERN)
+        if self.instance.pk:
+            parents = parents.filter(pk__lt=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["theme"].queryset = Theme.objects.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, kind = cleaned.get("parent"), cleaned.get("kind")
+        if parent and kind != Finding.Kind.RECOMMENDATION:
+            self.add_error("parent", "Only a recommendation sits under a cause of concern")
+        return cleaned
+
+
+# Filters ----------------------------------------------------------------------------------
+
+
+class ActionFilterForm(TrackerForm):
+    """Filters for the action list. Every field is optional; bad values are reported, not fatal."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.MultipleChoiceField(
+        label="Status", required=False, choices=Action.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    rag = forms.ChoiceField(
+        label="RAG",
+        required=False,
+        choices=[("", "Any"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("complete", "Complete")],
+    )
+    owner = forms.ModelChoiceField(label="Owner", required=False, queryset=User.objects.none(), empty_label="Anyone")
+    inspection = forms.ModelChoiceField(
+        label="Inspection", required=False, queryset=Inspection.objects.all(), to_field_name="slug", empty_label="Any"
+    )
+    theme = forms.ModelChoiceField(label="Theme", required=False, queryset=Theme.objects.all(), empty_label="Any")
+    kind = forms.ChoiceField(label="Finding kind", required=False, choices=[("", "Any"), *Finding.Kind.choices])
+    due_from = date_field("Due from", required=False)
+    due_to = date_field("Due by", required=False)
+    overdue = forms.BooleanField(label="Only overdue actions", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = possible_owners()
+
+    def clean(self):
+        cleaned = super().clean()
+        due_from, due_to = cleaned.get("due_from"), cleaned.get("due_to")
+        if due_from and due_to and due_to < due_from:
+            self.add_error("due_to", "The end of the due range must be on or after its start")
+        return cleaned

@@ -1,0 +1,349 @@
+"""The action pages: the list, one action with its timeline, and a view per workflow form.
+
+Each form view answers GET with the form on a page of its own (bookmarkable,
+usable without the action page) and POST by calling one service; a refused
+or invalid POST shows the form again with what was typed and why.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions, services
+from ..exports import export_response
+from ..filters import filter_actions
+from ..forms import (
+    ActionEditForm,
+    ActionFilterForm,
+    EvidenceForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    ReturnForm,
+    SignOffForm,
+    SubmitForm,
+    WithdrawForm,
+)
+from ..models import Action, Evidence, ExtensionRequest, SignOff
+from ..timeline import action_timeline
+
+PAGE_SIZE = 50
+
+
+def get_action(request, pk: int) -> Action:
+    """The action if this person may see it; otherwise 404, as if it did not exist."""
+    return get_object_or_404(Action.objects.visible_to(request.user).for_list(), pk=pk)
+
+
+def forbid_unless(allowed: bool, reason: str) -> None:
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def with_drift(queryset):
+    return queryset.annotate(
+        drift=Count("extension_requests", filter=Q(extension_requests__status=ExtensionRequest.Status.APPROVED))
+    )
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+def _list_page(request, queryset, *, heading: str, nav: str):
+    today = timezone.localdate()
+    form = ActionFilterForm(request.GET or None)
+    actions = filter_actions(queryset, form, today)
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        return export_response(actions, export, today)
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    for action in page:
+        action.current_rag = action.rag(today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tracker/action_list.html",
+        {"heading": heading, "nav": nav, "form": form, "page": page, "query": query.urlencode(), "today": today},
+    )
+
+
+def action_list(request):
+    return _list_page(request, Action.objects.visible_to(request.user), heading="Actions", nav="actions")
+
+
+def action_mine(request):
+    mine = Action.objects.visible_to(request.user).owned_by(request.user)
+    return _list_page(request, mine, heading="My actions", nav="mine")
+
+
+# One action -------------------------------------------------------------------------------
+
+
+def _action_context(request, action: Action, **bound_forms) -> dict:
+    """Everything the action page shows, with only the forms this person may use."""
+    user = request.user
+    today = timezone.localdate()
+    extensions = list(action.extension_requests.all())
+    pending = next((r for r in extensions if r.status == ExtensionRequest.Status.PENDING), None)
+    forms = {}
+    if permissions.can_update_action(user, action):
+        forms["progress_form"] = ProgressForm(action=action)
+        if action.status != Action.Status.SUBMITTED:
+            forms["evidence_form"] = EvidenceForm()
+    if permissions.can_submit(user, action):
+        forms["submit_form"] = SubmitForm()
+    if permissions.can_request_extension(user, action) and pending is None:
+        forms["extension_form"] = ExtensionRequestForm(action=action)
+    if pending and permissions.can_decide_extension(user, pending):
+        forms["decision_form"] = ExtensionDecisionForm()
+    if permissions.can_decide_sign_off(user, action):
+        forms["sign_off_form"] = SignOffForm()
+        forms["return_form"] = ReturnForm()
+    if permissions.can_withdraw(user, action):
+        forms["withdraw_form"] = WithdrawForm()
+    forms.update(bound_forms)
+    evidence = list(action.evidence.select_related("added_by"))
+    latest_return = action.sign_offs.filter(decision=SignOff.Decision.RETURN).select_related("decided_by").last()
+    return {
+        "latest_return": latest_return,
+        "action": action,
+        "finding": action.finding,
+        "inspection": action.finding.inspection,
+        "rag": action.rag(today),
+        "is_overdue": action.is_overdue(today),
+        "drift": sum(r.status == ExtensionRequest.Status.APPROVED for r in extensions),
+        "pending_extension": pending,
+        "evidence": evidence,
+        "has_evidence": bool(evidence),
+        "timeline": action_timeline(action),
+        "can_edit": permissions.can_edit_action(user, action),
+        "is_conflicted": permissions.is_reviewer(user) and permissions.is_conflicted(user, action),
+        "nav": "actions",
+        **forms,
+    }
+
+
+def action_detail(request, pk: int):
+    action = get_action(request, pk)
+    return render(request, "tracker/action_detail.html", _action_context(request, action))
+
+
+def _form_page(request, action: Action, form, *, heading: str, button: str, warning: bool = False, status=200):
+    return render(
+        request,
+        "tracker/action_form.html",
+        {
+            "action": action,
+            "finding": action.finding,
+            "form": form,
+            "heading": heading,
+            "button": button,
+            "warning": warning,
+            "nav": "actions",
+        },
+        status=400 if form.is_bound and form.errors else status,
+    )
+
+
+def _refused(form, error: services.ActionRefused) -> None:
+    form.add_error(None, str(error))
+
+
+@require_http_methods(["GET", "POST"])
+def action_progress(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_update_action(request.user, action),
+        "Only the action's owner or an improvement lead can add progress to an open action.",
+    )
+    form = ProgressForm(request.POST or None, action=action)
+    if form.is_valid():
+        try:
+            services.record_progress(
+                action, by=request.user, note=form.cleaned_data["note"], move_to=form.cleaned_data.get("move_to", "")
+            )
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Progress note added")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Add a progress note", button="Add progress note")
+
+
+@require_http_methods(["GET", "POST"])
+def action_evidence(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
+        "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
+    )
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Evidence added")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Add evidence", button="Add evidence")
+
+
+def evidence_download(request, pk: int, evidence_pk: int):
+    """Evidence files never sit in a public folder: they are served here, to people who may see the action."""
+    action = get_action(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, action=action)
+    if not evidence.file:
+        raise Http404("This evidence is a link, not a file.")
+    response = FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1]
+    )
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def action_submit(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_submit(request.user, action),
+        "Only the action's owner or an improvement lead can submit it, and only while it is in progress.",
+    )
+    form = SubmitForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.submit_for_sign_off(action, by=request.user, note=form.cleaned_data["note"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Submitted for sign-off: the PCC's office will review it")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Submit for sign-off", button="Submit for sign-off")
+
+
+SIGN_OFF_REFUSAL = (
+    "Only a PCC reviewer can sign off or return an action, only once it has been submitted, "
+    "and never an action they own or submitted."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def action_sign_off(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    form = SignOffForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.sign_off_action(action, by=request.user, comment=form.cleaned_data["comment"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Action signed off")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Sign off this action", button="Sign off")
+
+
+@require_http_methods(["GET", "POST"])
+def action_return(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    form = ReturnForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.return_action(action, by=request.user, comment=form.cleaned_data["comment"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Action returned to its owner")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Return this action", button="Return to owner", warning=True)
+
+
+@require_http_methods(["GET", "POST"])
+def action_withdraw(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_withdraw(request.user, action), "Only an improvement lead can withdraw an open action."
+    )
+    form = WithdrawForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.withdraw_action(action, by=request.user, reason=form.cleaned_data["reason"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Action withdrawn")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Withdraw this action", button="Withdraw", warning=True)
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_edit_action(request.user, action), "Only an improvement lead can edit an open action."
+    )
+    initial = {"title": action.title, "description": action.description, "owner": action.owner}
+    form = ActionEditForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in initial if form.cleaned_data[name] != initial[name]}
+        try:
+            if changes:
+                services.edit_action(action, by=request.user, reason=form.cleaned_data["reason"], **changes)
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Action updated" if changes else "Nothing was changed")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Edit this action", button="Save changes")
+
+
+@require_http_methods(["GET", "POST"])
+def extension_request(request, pk: int):
+    action = get_action(request, pk)
+    forbid_unless(
+        permissions.can_request_extension(request.user, action),
+        "Only the action's owner or an improvement lead can ask for more time, and not while it waits for sign-off.",
+    )
+    form = ExtensionRequestForm(request.POST or None, action=action)
+    if form.is_valid():
+        try:
+            services.request_extension(action, by=request.user, **form.cleaned_data)
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Extension requested: an improvement lead will decide it")
+            return redirect("tracker:action-detail", pk=action.pk)
+    return _form_page(request, action, form, heading="Ask for more time", button="Request extension")
+
+
+@require_http_methods(["GET", "POST"])
+def extension_decide(request, pk: int):
+    extension = get_object_or_404(
+        ExtensionRequest.objects.select_related("action"), pk=pk, action__in=Action.objects.visible_to(request.user)
+    )
+    action = get_action(request, extension.action_id)
+    forbid_unless(
+        permissions.can_decide_extension(request.user, extension),
+        "Only an improvement lead who did not ask for it can decide a waiting extension request.",
+    )
+    form = ExtensionDecisionForm(request.POST or None)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.decide_extension(extension, by=request.user, approve=approve, comment=form.cleaned_data["comment"])
+        except services.ActionRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "Extension approved: the due date has moved" if approve else "Extension refused")
+            return redirect("tracker:action-detail", pk=action.pk)
+    heading = f"Decide the extension to {extension.proposed_date:%-d %B %Y}"
+    return _form_page(request, action, form, heading=heading, button="Save decision")
