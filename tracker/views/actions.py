@@ -40,6 +40,11 @@ def get_action(request, pk: int) -> Action:
     return get_object_or_404(Action.objects.visible_to(request.user).for_list(), pk=pk)
 
 
+def posted(request):
+    """A form's data: bound on any POST, even an empty one (so it shows its errors), unbound on GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def forbid_unless(allowed: bool, reason: str) -> None:
     if not allowed:
         raise PermissionDenied(reason)
@@ -162,7 +167,7 @@ def action_progress(request, pk: int):
         permissions.can_update_action(request.user, action),
         "Only the action's owner or an improvement lead can add progress to an open action.",
     )
-    form = ProgressForm(request.POST or None, action=action)
+    form = ProgressForm(posted(request), action=action)
     if form.is_valid():
         try:
             services.record_progress(
@@ -183,7 +188,7 @@ def action_evidence(request, pk: int):
         permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
         "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
     )
-    form = EvidenceForm(request.POST or None, request.FILES or None)
+    form = EvidenceForm(posted(request), request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -217,7 +222,7 @@ def action_submit(request, pk: int):
         permissions.can_submit(request.user, action),
         "Only the action's owner or an improvement lead can submit it, and only while it is in progress.",
     )
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(posted(request))
     if form.is_valid():
         try:
             services.submit_for_sign_off(action, by=request.user, note=form.cleaned_data["note"])
@@ -239,7 +244,7 @@ SIGN_OFF_REFUSAL = (
 def action_sign_off(request, pk: int):
     action = get_action(request, pk)
     forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
-    form = SignOffForm(request.POST or None)
+    form = SignOffForm(posted(request))
     if form.is_valid():
         try:
             services.sign_off_action(action, by=request.user, comment=form.cleaned_data["comment"])
@@ -255,7 +260,7 @@ def action_sign_off(request, pk: int):
 def action_return(request, pk: int):
     action = get_action(request, pk)
     forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
-    form = ReturnForm(request.POST or None)
+    form = ReturnForm(posted(request))
     if form.is_valid():
         try:
             services.return_action(action, by=request.user, comment=form.cleaned_data["comment"])
@@ -273,7 +278,7 @@ def action_withdraw(request, pk: int):
     forbid_unless(
         permissions.can_withdraw(request.user, action), "Only an improvement lead can withdraw an open action."
     )
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(posted(request))
     if form.is_valid():
         try:
             services.withdraw_action(action, by=request.user, reason=form.cleaned_data["reason"])
@@ -292,7 +297,7 @@ def action_edit(request, pk: int):
         permissions.can_edit_action(request.user, action), "Only an improvement lead can edit an open action."
     )
     initial = {"title": action.title, "description": action.description, "owner": action.owner}
-    form = ActionEditForm(request.POST or None, initial=initial)
+    form = ActionEditForm(posted(request), initial=initial)
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in initial if form.cleaned_data[name] != initial[name]}
         try:
@@ -313,7 +318,7 @@ def extension_request(request, pk: int):
         permissions.can_request_extension(request.user, action),
         "Only the action's owner or an improvement lead can ask for more time, and not while it waits for sign-off.",
     )
-    form = ExtensionRequestForm(request.POST or None, action=action)
+    form = ExtensionRequestForm(posted(request), action=action)
     if form.is_valid():
         try:
             services.request_extension(action, by=request.user, **form.cleaned_data)
@@ -335,7 +340,7 @@ def extension_decide(request, pk: int):
         permissions.can_decide_extension(request.user, extension),
         "Only an improvement lead who did not ask for it can decide a waiting extension request.",
     )
-    form = ExtensionDecisionForm(request.POST or None)
+    form = ExtensionDecisionForm(posted(request))
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
         try:
