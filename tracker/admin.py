@@ -41,14 +41,9 @@ class AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
-    """Tracked records: deleting one would break the audit trail, so it is never offered."""
-
+class NoRevertHistoryAdmin(SimpleHistoryAdmin):
     # Links typed without a scheme are taken as https, as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history hides the revert button when reverting is disabled,
@@ -58,8 +53,15 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class HistoryAdmin(NoRevertHistoryAdmin):
+    """Tracked records: deleting one would break the audit trail, so it is never offered."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "job_title", "email", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
     search_fields = ["username", "first_name", "last_name", "email", "job_title"]
@@ -75,7 +77,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "description"]
     search_fields = ["name", "description"]
 

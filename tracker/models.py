@@ -33,6 +33,10 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str,
 class User(AbstractUser):
     job_title = models.CharField(max_length=150, blank=True)
 
+    # Who held which role, and when: role changes are part of the audit trail.
+    # Password hashes and sign-in times are not history anyone should read.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
+
     class Meta:
         ordering = ["last_name", "first_name", "username", "pk"]
 
@@ -45,6 +49,8 @@ class Theme(models.Model):
 
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "pk"]
