@@ -295,6 +295,17 @@ class ActionQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("owner", "finding", "finding__inspection", "finding__theme")
 
+    def for_detail(self):
+        """An action with every record its page and timeline show, one query per kind of record."""
+        return self.for_list().prefetch_related(
+            models.Prefetch("progress_updates", queryset=ProgressUpdate.objects.select_related("author")),
+            models.Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
+            models.Prefetch("sign_offs", queryset=SignOff.objects.select_related("decided_by")),
+            models.Prefetch(
+                "extension_requests", queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by")
+            ),
+        )
+
 
 class Action(models.Model):
     Status = ActionStatus

@@ -100,7 +100,8 @@ def _status_label(value: str) -> str:
 
 def action_timeline(action: Action) -> list[Entry]:
     entries = _history_entries(action)
-    for update in action.progress_updates.select_related("author"):
+    # .all() so that Action.objects.for_detail()'s prefetches are used.
+    for update in action.progress_updates.all():
         heading = "Progress note"
         if update.status_to:
             heading = f"{_status_label(update.status_from)} → {_status_label(update.status_to)}"
@@ -115,7 +116,7 @@ def action_timeline(action: Action) -> list[Entry]:
                 status_to=update.status_to,
             )
         )
-    for decision in action.sign_offs.select_related("decided_by"):
+    for decision in action.sign_offs.all():
         approved = decision.decision == SignOff.Decision.APPROVE
         entries.append(
             Entry(
@@ -128,7 +129,7 @@ def action_timeline(action: Action) -> list[Entry]:
                 status_to=Action.Status.SIGNED_OFF if approved else Action.Status.IN_PROGRESS,
             )
         )
-    for request in action.extension_requests.select_related("requested_by", "decided_by"):
+    for request in action.extension_requests.all():
         entries.append(
             Entry(
                 when=request.requested_at,
@@ -148,7 +149,7 @@ def action_timeline(action: Action) -> list[Entry]:
                     text=request.decision_comment,
                 )
             )
-    for evidence in action.evidence.select_related("added_by"):
+    for evidence in action.evidence.all():
         entries.append(
             Entry(
                 when=evidence.added_at,

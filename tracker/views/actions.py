@@ -90,7 +90,7 @@ def action_mine(request):
 # One action -------------------------------------------------------------------------------
 
 
-def _action_context(request, action: Action, **bound_forms) -> dict:
+def _action_context(request, action: Action) -> dict:
     """Everything the action page shows, with only the forms this person may use."""
     user = request.user
     today = timezone.localdate()
@@ -112,11 +112,10 @@ def _action_context(request, action: Action, **bound_forms) -> dict:
         forms["return_form"] = ReturnForm()
     if permissions.can_withdraw(user, action):
         forms["withdraw_form"] = WithdrawForm()
-    forms.update(bound_forms)
-    evidence = list(action.evidence.select_related("added_by"))
-    latest_return = action.sign_offs.filter(decision=SignOff.Decision.RETURN).select_related("decided_by").last()
+    evidence = list(action.evidence.all())
+    returns = [decision for decision in action.sign_offs.all() if decision.decision == SignOff.Decision.RETURN]
     return {
-        "latest_return": latest_return,
+        "latest_return": returns[-1] if returns else None,
         "action": action,
         "finding": action.finding,
         "inspection": action.finding.inspection,
@@ -135,7 +134,7 @@ def _action_context(request, action: Action, **bound_forms) -> dict:
 
 
 def action_detail(request, pk: int):
-    action = get_action(request, pk)
+    action = get_object_or_404(Action.objects.visible_to(request.user).for_detail(), pk=pk)
     return render(request, "tracker/action_detail.html", _action_context(request, action))
 
 
