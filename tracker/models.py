@@ -8,8 +8,8 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.functions import Coalesce, Lower
 from simple_history.models import HistoricalRecords
 
 # Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
@@ -283,6 +283,22 @@ class ActionQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
 
+    def needing_owner(self):
+        """Open and in the owner's hands: not waiting for the PCC's office."""
+        return self.open().exclude(status=ActionStatus.SUBMITTED)
+
+    def due_by(self, day: datetime.date):
+        return self.needing_owner().filter(due_date__lte=day)
+
+    def with_last_note(self):
+        """last_note_at: the latest progress note, or the action's creation when it has none."""
+        return self.annotate(last_note_at=Coalesce(Max("progress_updates__created_at"), "created_at"))
+
+    def inactive(self, now: datetime.datetime):
+        """In the owner's hands with no progress note for settings.TRACKER_INACTIVITY_DAYS."""
+        cutoff = now - datetime.timedelta(days=settings.TRACKER_INACTIVITY_DAYS)
+        return self.needing_owner().with_last_note().filter(last_note_at__lt=cutoff)
+
     def owned_by(self, user):
         return self.filter(owner=user)
 
@@ -527,3 +543,24 @@ class SignOff(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Sign-offs are append-only: a decision cannot be deleted.")
+
+
+class ReminderSent(models.Model):
+    """One item in one reminder email: so nobody is told about the same item twice in a day."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(max_length=50, help_text="What the reminder was about, e.g. action:12 or extension:3.")
+    sent_on = models.DateField()
+
+    class Meta:
+        ordering = ["-sent_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "item", "sent_on"], name="remindersent_once_a_day"),
+        ]
+        indexes = [
+            # send_reminders: what has this person been told today?
+            models.Index(fields=["sent_on", "recipient"], name="remindersent_day_recipient"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} to {self.recipient} on {self.sent_on}"
