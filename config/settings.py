@@ -148,6 +148,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The tracker's own rules.
 TRACKER_DUE_SOON_DAYS = int(os.environ.get("TRACKER_DUE_SOON_DAYS", "14"))
+# "Take immediate steps" becomes a suggested due date this many days after publication.
+TRACKER_IMMEDIATE_DAYS = int(os.environ.get("TRACKER_IMMEDIATE_DAYS", "30"))
 # An open action with no progress note for this many days is flagged as inactive.
 TRACKER_INACTIVITY_DAYS = int(os.environ.get("TRACKER_INACTIVITY_DAYS", "30"))
 TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
