@@ -22,7 +22,9 @@ from .models import (
     Judgement,
     ProgressUpdate,
     RegisterEntry,
+    ReminderSent,
     SignOff,
+    SignOffChain,
     Theme,
     User,
 )
@@ -210,8 +212,21 @@ class ExtensionRequestAdmin(HistoryAdmin):
 
 @admin.register(SignOff)
 class SignOffAdmin(AppendOnlyAdmin):
-    list_display = ["decided_at", "decision", "action", "finding", "decided_by"]
+    list_display = ["decided_at", "decision", "action", "finding", "decided_by", "record_hash"]
     list_filter = ["decision", "decided_at"]
     list_select_related = ["action", "finding", "decided_by"]
     search_fields = ["comment", "action__title", "finding__reference"]
     date_hierarchy = "decided_at"
+
+
+@admin.register(SignOffChain)
+class SignOffChainAdmin(AppendOnlyAdmin):
+    list_display = ["length", "last_hash"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(AppendOnlyAdmin):
+    list_display = ["sent_on", "recipient", "item"]
+    list_filter = ["sent_on"]
+    list_select_related = ["recipient"]
+    search_fields = ["item", "recipient__username", "recipient__last_name"]

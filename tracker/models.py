@@ -4,12 +4,15 @@ Models answer questions; every write that matters lives in tracker/services.py.
 """
 
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 # Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
@@ -508,7 +511,12 @@ class SignOff(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     comment = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    # The tamper-evident chain: each record's hash covers its content and the
+    # hash of the record before it, so a record changed or removed outside the
+    # application breaks the chain (see verify_audit).
+    previous_hash = models.CharField(max_length=64, blank=True)
+    record_hash = models.CharField(max_length=64, blank=True)
 
     objects = SignOffQuerySet.as_manager()
 
@@ -543,6 +551,37 @@ class SignOff(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Sign-offs are append-only: a decision cannot be deleted.")
+
+    def compute_hash(self) -> str:
+        content = {
+            "action": self.action_id,
+            "finding": self.finding_id,
+            "decision": self.decision,
+            "comment": self.comment,
+            "decided_by": self.decided_by_id,
+            "decided_at": self.decided_at.astimezone(datetime.UTC).isoformat(),
+            "previous_hash": self.previous_hash,
+        }
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SignOffChain(models.Model):
+    """The head of the sign-off chain: one row, locked while a sign-off is appended.
+
+    Locking it serialises appends, so two decisions at once cannot both link
+    to the same predecessor; and it remembers the newest hash, so removing the
+    newest records is noticed too.
+    """
+
+    last_hash = models.CharField(max_length=64, blank=True)
+    length = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="signoffchain_single_row")]
+
+    def __str__(self):
+        return f"Sign-off chain of {self.length}"
 
 
 class ReminderSent(models.Model):

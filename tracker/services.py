@@ -23,6 +23,7 @@ from .models import (
     ProgressUpdate,
     RegisterEntry,
     SignOff,
+    SignOffChain,
 )
 
 S = Action.Status
@@ -321,6 +322,19 @@ def submit_for_sign_off(action: Action, *, by, note: str = "") -> Action:
     return action
 
 
+def _record_decision(**fields) -> SignOff:
+    """Append a sign-off to the tamper-evident chain. Call inside the service's transaction."""
+    SignOffChain.objects.get_or_create(pk=1)
+    chain = SignOffChain.objects.select_for_update().get(pk=1)
+    sign_off = SignOff(**fields, previous_hash=chain.last_hash)
+    sign_off.record_hash = sign_off.compute_hash()
+    sign_off.save()
+    chain.last_hash = sign_off.record_hash
+    chain.length += 1
+    chain.save(update_fields=["last_hash", "length"])
+    return sign_off
+
+
 def _refuse_sign_off_decision(action: Action, by) -> None:
     _refuse_unless(permissions.is_reviewer(by), "Only a PCC reviewer can sign off or return an action.")
     if action.status != S.SUBMITTED:
@@ -338,7 +352,7 @@ def sign_off_action(action: Action, *, by, comment: str = "") -> SignOff:
     action = _lock(Action, action.pk)
     _refuse_sign_off_decision(action, by)
     _move(action, S.SIGNED_OFF, by=by, reason=comment or "Signed off")
-    return SignOff.objects.create(action=action, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
+    return _record_decision(action=action, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
 
 
 @transaction.atomic
@@ -348,7 +362,7 @@ def return_action(action: Action, *, by, comment: str) -> SignOff:
     if not comment.strip():
         raise ActionRefused("Say why the action is returned: the owner needs to know what to do next.")
     _move(action, S.IN_PROGRESS, by=by, reason=f"Returned: {comment}")
-    return SignOff.objects.create(action=action, decision=SignOff.Decision.RETURN, comment=comment, decided_by=by)
+    return _record_decision(action=action, decision=SignOff.Decision.RETURN, comment=comment, decided_by=by)
 
 
 @transaction.atomic
@@ -450,4 +464,4 @@ def discharge_finding(finding: Finding, *, by, comment: str = "") -> SignOff:
         raise ActionRefused("This finding has no actions yet: it cannot be discharged.")
     if any(status not in Action.FINAL_STATUSES for status in statuses):
         raise ActionRefused("Every action must be signed off or withdrawn before the finding can be discharged.")
-    return SignOff.objects.create(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
+    return _record_decision(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
