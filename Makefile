@@ -39,6 +39,7 @@ run: seed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r tracker config -x tracker/migrations --severity-level medium
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
