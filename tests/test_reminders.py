@@ -68,7 +68,7 @@ def test_a_new_item_on_the_same_day_is_sent_alone(owner):
 
     run()
 
-    first, second = emails_to(owner)
+    _, second = emails_to(owner)
     assert "Second" in second.body
     assert "First" not in second.body
 

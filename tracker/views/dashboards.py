@@ -1,12 +1,188 @@
+"""The dashboard: a section for each role the signed-in person holds.
+
+Every count on it links to the action list filtered to exactly the actions it
+counted: both sides take their definition from tracker/filters.py. Counts
+come from one aggregate per section (a filtered Count per card), and lists
+are cut short, so the page costs the same queries at 50 actions or 20,000.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from .. import permissions
+from ..filters import (
+    OPEN_STATUSES,
+    RAGS,
+    drifting_q,
+    due_soon_date,
+    open_q,
+    overdue_q,
+    pending_extension_q,
+    rag_q,
+    returned_q,
+)
+from ..models import Action, ExtensionRequest, Finding, Inspection, User
+from ..templatetags.tracker import RAG_LABELS
+
+LIST_LIMIT = 20
+RED_LIST_LIMIT = 10
+HISTORY_LIMIT = 20
+WORKFLOW_PERMISSIONS = ("tracker.update_own_action", "tracker.manage_plan", "tracker.sign_off")
+
+
+@dataclass
+class Card:
+    """A count of actions and the link that lists exactly those actions."""
+
+    label: str
+    count: int
+    url: str
+    colour: str = ""
+
+
+def list_url(name: str, **params) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(params, doseq=True)}" if params else url
+
+
+def _owner_section(user, today: datetime.date) -> dict:
+    soon = due_soon_date(today)
+    counts = Action.objects.owned_by(user).aggregate(
+        **{rag: Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
+        due_soon=Count("pk", filter=open_q() & Q(due_date__gte=today, due_date__lte=soon)),
+        overdue=Count("pk", filter=overdue_q(today)),
+        returned=Count("pk", filter=returned_q()),
+    )
+    mine = "tracker:action-mine"
+    due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
+    return {
+        "rag_cards": [
+            Card(RAG_LABELS[rag], counts[rag], list_url(mine, rag=rag), rag if rag != "complete" else "")
+            for rag in RAGS
+        ],
+        "cards": [
+            Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
+            Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
+            Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
+        ],
+    }
+
+
+def _inspection_progress(inspection) -> dict:
+    total, signed_off = inspection.action_count, inspection.signed_off_count
+    slug = inspection.slug
+    return {
+        "inspection": inspection,
+        "total": Card("Actions", total, list_url("tracker:action-list", inspection=slug)),
+        "signed_off": Card(
+            "Signed off", signed_off, list_url("tracker:action-list", inspection=slug, status="signed_off")
+        ),
+        "percent": round(100 * signed_off / total) if total else 0,
+    }
+
+
+def _lead_section(today: datetime.date) -> dict:
+    signed_off = Q(findings__actions__status=Action.Status.SIGNED_OFF)
+    # Meta.ordering does not apply to a GROUP BY query, so the order is spelt out.
+    inspections = Inspection.objects.annotate(
+        action_count=Count("findings__actions"), signed_off_count=Count("findings__actions", filter=signed_off)
+    ).order_by("-published", "title", "pk")
+    counts = Action.objects.aggregate(
+        overdue=Count("pk", filter=overdue_q(today)),
+        drifting=Count("pk", filter=drifting_q()),
+        pending_extension=Count("pk", filter=pending_extension_q()),
+    )
+    awaiting = Finding.objects.filter(~Exists(Action.objects.filter(finding=OuterRef("pk")))).select_related(
+        "inspection"
+    )
+    awaiting_count = awaiting.count()
+    pending = ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).select_related(
+        "action", "requested_by"
+    )
+    actions = "tracker:action-list"
+    pending_all = Card(
+        "Extension requests waiting", counts["pending_extension"], list_url(actions, pending_extension=1)
+    )
+    return {
+        "progress": [_inspection_progress(inspection) for inspection in inspections],
+        "cards": [
+            Card("Overdue actions", counts["overdue"], list_url(actions, overdue="on"), "red"),
+            Card("Drifting: due date extended", counts["drifting"], list_url(actions, drifting=1), "amber"),
+            pending_all,
+        ],
+        "awaiting_count": awaiting_count,
+        "awaiting_more": max(awaiting_count - LIST_LIMIT, 0),
+        "awaiting": list(awaiting.order_by("inspection__published", "inspection", "pk")[:LIST_LIMIT]),
+        "pending_all": pending_all,
+        "pending": list(pending.order_by("requested_at", "pk")[:LIST_LIMIT]),
+        "list_limit": LIST_LIMIT,
+    }
+
+
+def _response_clock(inspection, today: datetime.date) -> dict:
+    deadline = inspection.response_deadline
+    days_left = (deadline - today).days if deadline else None
+    return {"inspection": inspection, "deadline": deadline, "days_left": days_left, "days_overdue": -(days_left or 0)}
+
+
+def _reviewer_section(today: datetime.date) -> dict:
+    counts = Action.objects.aggregate(
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Action.Status},
+        red=Count("pk", filter=rag_q("red", today)),
+    )
+    actions = "tracker:action-list"
+    awaiting_response = Inspection.objects.filter(response_published__isnull=True).order_by("published", "pk")
+    red = Action.objects.filter(rag_q("red", today)).for_list().order_by("due_date", "pk")[:RED_LIST_LIMIT]
+    return {
+        "queue": Card("Waiting for sign-off", counts["submitted"], list_url(actions, status="submitted"), "purple"),
+        "status_cards": [
+            Card(status.label, counts[status.value], list_url(actions, status=status.value)) for status in Action.Status
+        ],
+        # Soonest deadline first; reports with no statutory deadline last.
+        "clocks": sorted(
+            (_response_clock(inspection, today) for inspection in awaiting_response),
+            key=lambda clock: (clock["deadline"] is None, clock["deadline"] or today),
+        ),
+        "red": [(action, (today - action.due_date).days) for action in red],
+        "red_all": Card(RAG_LABELS["red"], counts["red"], list_url(actions, rag="red"), "red"),
+    }
+
+
+def _auditor_section() -> dict:
+    history = Action.history.select_related("history_user").order_by("-history_date", "-history_id")
+    return {"history": list(history[:HISTORY_LIMIT])}
+
+
+def _no_role(request):
+    administrators = User.objects.filter(is_active=True, groups__name=permissions.ADMINISTRATOR).distinct()
+    return render(request, "tracker/dashboard_no_role.html", {"administrators": administrators, "nav": "home"})
 
 
 def home(request):
-    return redirect("tracker:action-list")  # placeholder until the dashboards exist
+    user = request.user
+    if not permissions.can_view_plan(user):
+        return _no_role(request)
+    today = timezone.localdate()
+    context = {"nav": "home", "today": today}
+    if user.has_perm("tracker.update_own_action"):
+        context["owner"] = _owner_section(user, today)
+    if permissions.is_lead(user):
+        context["lead"] = _lead_section(today)
+    if permissions.is_reviewer(user):
+        context["reviewer"] = _reviewer_section(today)
+    if not any(user.has_perm(perm) for perm in WORKFLOW_PERMISSIONS):
+        context["auditor"] = _auditor_section()
+    return render(request, "tracker/dashboard_home.html", context)
 
 
 @login_not_required
