@@ -8,7 +8,6 @@ or invalid POST shows the form again with what was typed and why.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -48,12 +47,6 @@ def posted(request):
 def forbid_unless(allowed: bool, reason: str) -> None:
     if not allowed:
         raise PermissionDenied(reason)
-
-
-def with_drift(queryset):
-    return queryset.annotate(
-        drift=Count("extension_requests", filter=Q(extension_requests__status=ExtensionRequest.Status.APPROVED))
-    )
 
 
 # Lists ------------------------------------------------------------------------------------
