@@ -9,6 +9,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    # Production settings redirect to HTTPS; the test client speaks plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def owner(db):
     return factories.OwnerFactory(username="owner")

@@ -57,5 +57,6 @@ def test_action_page_queries_are_pinned(client, owner, lead, reviewer):
     # 1 session, 2 user, 3-4 the viewer's permissions (own and through groups),
     # 5 the action with its finding, inspection, owner and theme, 6-9 its
     # progress notes, evidence, sign-offs and extension requests (prefetched),
-    # 10 its history, 11 the owners named in that history.
-    assert count_queries(client, owner, action) == 11
+    # 10 its history, 11 the owners named in that history, 12-14 the session
+    # saved again (savepoint, update, release) to push back its idle expiry.
+    assert count_queries(client, owner, action) == 14
