@@ -1,10 +1,184 @@
-"""Placeholder: being written."""
+"""The findings: one finding with its actions and register mirror, and its forms.
 
-from django.http import HttpResponse
+Each form view answers GET with the form on a page of its own and POST by
+calling one service; a refused or invalid POST shows the form again with
+what was typed and why.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions, services
+from ..forms import ActionCreateForm, DischargeForm, FindingForm
+from ..models import Finding
+from .actions import forbid_unless
+from .inspections import get_inspection, plan_form_page, show_refusal
+
+LEAD_ONLY = "Only an improvement lead can add or edit findings."
+DISCHARGED = "This finding has been discharged: it cannot be changed any more."
 
 
-def _todo(request, **kwargs):
-    return HttpResponse("Not yet built", status=501)
+def visible_findings(user):
+    """Everyone with a role sees every finding; an account with no role sees none."""
+    return Finding.objects.all() if permissions.can_view_plan(user) else Finding.objects.none()
 
 
-finding_create = finding_detail = finding_edit = action_create = finding_discharge = _todo
+def get_finding(request, pk: int) -> Finding:
+    """The finding, with its progress, if this person may see it; otherwise 404, as if it did not exist."""
+    findings = visible_findings(request.user).with_progress().select_related("inspection", "theme", "parent")
+    return get_object_or_404(findings, pk=pk)
+
+
+def finding_crumbs(finding: Finding) -> list[tuple[str, str]]:
+    inspection = finding.inspection
+    return [
+        (reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title),
+        (reverse("tracker:finding-detail", args=[finding.pk]), finding_name(finding)),
+    ]
+
+
+def finding_name(finding: Finding) -> str:
+    return f"{finding.reference}: {finding.title}" if finding.title else finding.reference
+
+
+def finding_detail(request, pk: int):
+    finding = get_finding(request, pk)
+    user = request.user
+    today = timezone.localdate()
+    actions = list(finding.actions.select_related("owner"))
+    for action in actions:
+        action.current_rag = action.rag(today)
+    discharge = finding.sign_offs.select_related("decided_by").first() if finding.is_discharged else None
+    return render(
+        request,
+        "tracker/finding_detail.html",
+        {
+            "finding": finding,
+            "inspection": finding.inspection,
+            "status": finding.derived_status,
+            "done_count": finding.signed_off_count + finding.withdrawn_count,
+            "children": list(finding.children.with_progress().order_by("pk")),
+            "actions": actions,
+            "register_entries": list(finding.register_entries.all()),
+            "discharge": discharge,
+            "can_manage": permissions.can_manage_plan(user) and not finding.is_discharged,
+            "discharge_form": DischargeForm() if permissions.can_discharge(user, finding) else None,
+            "nav": "inspections",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_create(request, slug: str):
+    inspection = get_inspection(request, slug)
+    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    form = FindingForm(request.POST or None, inspection=inspection)
+    if form.is_valid():
+        try:
+            finding = services.create_finding(by=request.user, inspection=inspection, **form.cleaned_data)
+        except (services.ActionRefused, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Finding added")
+            return redirect("tracker:finding-detail", pk=finding.pk)
+    inspection_url = reverse("tracker:inspection-detail", args=[inspection.slug])
+    return plan_form_page(
+        request,
+        form,
+        heading="Add a finding",
+        button="Add finding",
+        caption=inspection.title,
+        cancel_url=inspection_url,
+        breadcrumbs=[(inspection_url, inspection.title)],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_edit(request, pk: int):
+    finding = get_finding(request, pk)
+    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    crumbs = finding_crumbs(finding)  # before the form writes what was typed onto the finding
+    form = FindingForm(request.POST or None, instance=finding, inspection=finding.inspection)
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changes:
+                services.update_finding(finding, by=request.user, **changes)
+        except (services.ActionRefused, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Finding updated" if changes else "Nothing was changed")
+            return redirect("tracker:finding-detail", pk=finding.pk)
+    return plan_form_page(
+        request,
+        form,
+        heading="Edit this finding",
+        button="Save changes",
+        caption=crumbs[-1][1],
+        cancel_url=crumbs[-1][0],
+        breadcrumbs=crumbs,
+        warning=DISCHARGED if finding.is_discharged else "",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_create(request, pk: int):
+    finding = get_finding(request, pk)
+    forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
+    form = ActionCreateForm(request.POST or None)
+    if form.is_valid():
+        try:
+            action = services.create_action(finding, by=request.user, **form.cleaned_data)
+        except (services.ActionRefused, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"Action created and assigned to {action.owner}")
+            return redirect("tracker:action-detail", pk=action.pk)
+    crumbs = finding_crumbs(finding)
+    return plan_form_page(
+        request,
+        form,
+        heading="Create an action",
+        button="Create action",
+        caption=crumbs[-1][1],
+        cancel_url=crumbs[-1][0],
+        breadcrumbs=crumbs,
+        warning="This finding has been discharged: no more actions can be added to it."
+        if finding.is_discharged
+        else "",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_discharge(request, pk: int):
+    finding = get_finding(request, pk)
+    forbid_unless(
+        permissions.can_discharge(request.user, finding),
+        "Only a PCC reviewer can discharge a finding, and only once every one of its actions "
+        "is signed off or withdrawn.",
+    )
+    form = DischargeForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.discharge_finding(finding, by=request.user, comment=form.cleaned_data["comment"])
+        except (services.ActionRefused, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Finding discharged")
+            return redirect("tracker:finding-detail", pk=finding.pk)
+    crumbs = finding_crumbs(finding)
+    return plan_form_page(
+        request,
+        form,
+        heading="Discharge this finding",
+        button="Discharge finding",
+        caption=crumbs[-1][1],
+        cancel_url=crumbs[-1][0],
+        breadcrumbs=crumbs,
+        intro="Every action on this finding is signed off or withdrawn. Discharging it records that the "
+        "PCC's office is satisfied the finding has been put right; it cannot be undone.",
+    )

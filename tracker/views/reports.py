@@ -1,10 +1,141 @@
-"""Placeholder: being written."""
+"""The PCC office's pages: the sign-off queue, and the Police and Crime Panel report (staff and public versions)."""
 
-from django.http import HttpResponse
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import permissions
+from ..models import Action, ExtensionRequest, Finding, ProgressUpdate, SignOff
+from .actions import forbid_unless
+from .inspections import require_plan_access, response_clock, visible_inspections
+
+S = Action.Status
+RAG_ORDER = ["red", "amber", "green", "complete"]
+# The panel meets every two or three months: "recently" means since about the last meeting.
+PANEL_RECENT_DAYS = 90
 
 
-def _todo(request, **kwargs):
-    return HttpResponse("Not yet built", status=501)
+def review_queue(request):
+    user = request.user
+    forbid_unless(permissions.is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
+    last_submission = (
+        ProgressUpdate.objects.filter(action=OuterRef("pk"), status_to=S.SUBMITTED)
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    actions = list(
+        Action.objects.visible_to(user)
+        .filter(status=S.SUBMITTED)
+        .for_list()
+        .select_related("submitted_by")
+        .annotate(submitted_at=Coalesce(Subquery(last_submission), "updated_at"), evidence_count=Count("evidence"))
+        .order_by("submitted_at", "pk")
+    )
+    for action in actions:
+        action.is_conflicted = permissions.is_conflicted(user, action)
+    return render(request, "tracker/review_queue.html", {"actions": actions, "nav": "review"})
 
 
-review_queue = panel_report = _todo
+def rag_conditions(today: datetime.date) -> dict[str, Q]:
+    """Action.rag as database conditions, so that the report counts in one query."""
+    open_ = ~Q(status__in=Action.FINAL_STATUSES)
+    soon = today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
+    return {
+        "red": open_ & Q(due_date__lt=today),
+        "amber": open_ & Q(due_date__gte=today) & (Q(status=S.BLOCKED) | Q(due_date__lte=soon)),
+        "green": open_ & Q(due_date__gt=soon) & ~Q(status=S.BLOCKED),
+        "complete": Q(status=S.SIGNED_OFF),
+    }
+
+
+def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, int]]:
+    """Each inspection's actions counted by status and by RAG, in one query."""
+    rows = (
+        actions.order_by()
+        .values("finding__inspection")
+        .annotate(
+            total=Count("pk"),
+            **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in S.values},
+            **{f"rag_{rag}": Count("pk", filter=condition) for rag, condition in rag_conditions(today).items()},
+        )
+    )
+    return {row.pop("finding__inspection"): row for row in rows}
+
+
+def red_actions(actions, today: datetime.date) -> list[Action]:
+    """Overdue actions with their drift and latest progress note: two queries, however many there are."""
+    latest_note = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    red = list(
+        actions.overdue(today)
+        .select_related("owner", "finding")
+        .annotate(
+            latest_note_id=Subquery(latest_note),
+            drift=Count("extension_requests", filter=Q(extension_requests__status=ExtensionRequest.Status.APPROVED)),
+        )
+        .order_by("due_date", "pk")
+    )
+    notes = ProgressUpdate.objects.select_related("author").in_bulk([a.latest_note_id for a in red if a.latest_note_id])
+    for action in red:
+        action.latest_note = notes.get(action.latest_note_id)
+        action.days_overdue = (today - action.due_date).days
+    return red
+
+
+def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
+    """Every inspection with what the panel report says of it."""
+    approved = Q(findings__actions__extension_requests__status=ExtensionRequest.Status.APPROVED)
+    inspections = list(
+        visible_inspections(user).annotate(
+            drift=Count("findings__actions__extension_requests", filter=approved, distinct=True)
+        )
+    )
+    actions = Action.objects.visible_to(user)
+    counts = counts_by_inspection(actions, today)
+    unallocated = Finding.objects.filter(
+        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=visible_inspections(user)
+    ).order_by("pk")
+    signed_off = (
+        SignOff.objects.filter(action__in=actions, decision=SignOff.Decision.APPROVE, decided_at__date__gte=since)
+        .select_related("action__finding", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+
+    by_pk = {inspection.pk: inspection for inspection in inspections}
+    for inspection in inspections:
+        row = counts.get(inspection.pk, {})
+        inspection.total = row.get("total", 0)
+        inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
+        inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAG_ORDER]
+        inspection.clock = response_clock(inspection, today)
+        inspection.red, inspection.unallocated, inspection.signed_off = [], [], []
+    for action in red_actions(actions, today):
+        by_pk[action.finding.inspection_id].red.append(action)
+    for finding in unallocated:
+        by_pk[finding.inspection_id].unallocated.append(finding)
+    for sign_off in signed_off:
+        by_pk[sign_off.action.finding.inspection_id].signed_off.append(sign_off)
+    return inspections
+
+
+def panel_report(request):
+    """For the Police and Crime Panel; ?public=1 is the version with no staff names, for publication."""
+    require_plan_access(request)
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=PANEL_RECENT_DAYS)
+    return render(
+        request,
+        "tracker/panel_report.html",
+        {
+            "inspections": panel_inspections(request.user, today, since),
+            "public": request.GET.get("public") == "1",
+            "generated": timezone.localtime(),
+            "since": since,
+            "recent_days": PANEL_RECENT_DAYS,
+            "due_soon_days": settings.TRACKER_DUE_SOON_DAYS,
+            "nav": "panel",
+        },
+    )

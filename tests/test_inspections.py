@@ -1,0 +1,566 @@
+"""The inspection pages: the list, one inspection (findings tree, section 55 clock, burn-up) and their forms."""
+
+import datetime
+import re
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests import factories
+from tracker import charts, services
+from tracker.models import Action, Inspection, Judgement
+
+ROLES = ["owner", "lead", "reviewer", "auditor"]
+NO_DEADLINE = "No statutory deadline: published before 2 May 2017, when the 56-day limit began"
+
+
+@pytest.fixture
+def nobody(db):
+    return factories.UserFactory(username="nobody")
+
+
+@pytest.fixture
+def inspection(db):
+    return factories.InspectionFactory(
+        slug="herts-peel-2016",
+        title="PEEL: Police effectiveness 2016 - Hertfordshire Constabulary",
+        published=datetime.date(2017, 3, 2),
+        overall_grade="requires_improvement",
+        attribution="Contains public sector information licensed under the Open Government Licence v3.0.",
+    )
+
+
+def detail_url(inspection):
+    return f"/inspections/{inspection.slug}/"
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def build_plan(inspection, size: int, owner, reviewer):
+    """size causes of concern, each with a recommendation, plus size AFIs, with actions in every state."""
+    for _ in range(size):
+        cause = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
+        factories.FindingFactory(inspection=inspection, recommendation=True, parent=cause)
+        afi = factories.FindingFactory(inspection=inspection)
+        factories.ActionFactory(finding=cause, owner=owner)
+        factories.ActionFactory(finding=afi, owner=owner, in_progress=True)
+        factories.ActionFactory(finding=afi, owner=owner, withdrawn=True)
+        signed = factories.ActionFactory(finding=afi, owner=owner, signed_off=True)
+        factories.SignOffFactory(action=signed, decided_by=reviewer)
+
+
+def main_text(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+# The list ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_inspection_list_shows_every_inspection_to_every_role(client, request, role, inspection):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get("/inspections/")
+
+    assert response.status_code == 200
+    assert inspection.title in response.content.decode()
+
+
+def test_inspection_list_is_not_found_without_a_role(client, nobody, inspection):
+    client.force_login(nobody)
+
+    assert client.get("/inspections/").status_code == 404
+
+
+def test_inspection_list_counts_findings_and_actions_done(client, auditor, inspection, owner):
+    finding = factories.FindingFactory(inspection=inspection)
+    factories.FindingFactory(inspection=inspection)
+    factories.ActionFactory(finding=finding, owner=owner, signed_off=True)
+    factories.ActionFactory(finding=finding, owner=owner, withdrawn=True)
+    factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+    client.force_login(auditor)
+
+    response = client.get("/inspections/")
+
+    [row] = response.context["inspections"]
+    assert (row.finding_count, row.done_count, row.action_count) == (2, 2, 3)
+    assert "2 of 3" in response.content.decode()
+    assert "No statutory deadline" in response.content.decode()
+
+
+def test_only_leads_are_offered_adding_an_inspection(client, lead, owner, inspection):
+    client.force_login(lead)
+    assert "Add an inspection" in client.get("/inspections/").content.decode()
+
+    client.force_login(owner)
+    assert "Add an inspection" not in client.get("/inspections/").content.decode()
+
+
+def test_inspection_list_runs_the_same_queries_however_many_rows(client, auditor, owner, reviewer):
+    client.force_login(auditor)
+    build_plan(factories.InspectionFactory(), 1, owner, reviewer)
+    small = query_count(client, "/inspections/")
+
+    for _ in range(9):
+        build_plan(factories.InspectionFactory(), 2, owner, reviewer)
+    large = query_count(client, "/inspections/")
+
+    assert small == large
+
+
+# One inspection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_inspection_page_renders_for_every_role(client, request, role, inspection):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get(detail_url(inspection))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("<h1>") == 1
+
+
+def test_inspection_page_is_not_found_without_a_role(client, nobody, inspection):
+    client.force_login(nobody)
+
+    assert client.get(detail_url(inspection)).status_code == 404
+
+
+def test_unknown_inspection_is_not_found(client, lead):
+    client.force_login(lead)
+
+    assert client.get("/inspections/no-such-report/").status_code == 404
+
+
+def test_inspection_page_shows_facts_judgements_and_attribution(client, auditor, inspection):
+    Judgement.objects.create(
+        inspection=inspection, position=1, question="Protecting vulnerable people", grade="inadequate"
+    )
+    client.force_login(auditor)
+
+    text = main_text(client.get(detail_url(inspection)))
+
+    assert "Hertfordshire Constabulary" in text
+    assert "2 March 2017" in text
+    assert "Requires improvement" in text
+    assert "Protecting vulnerable people" in text
+    assert "Inadequate" in text
+    assert inspection.attribution in text
+
+
+def test_hertfordshire_has_no_statutory_response_deadline(client, reviewer, inspection):
+    client.force_login(reviewer)
+
+    text = main_text(client.get(detail_url(inspection)))
+
+    assert NO_DEADLINE in text
+    assert "56 days from publication" not in text
+
+
+def test_report_published_1_june_2017_is_due_26_july_2017(client, reviewer):
+    inspection = factories.InspectionFactory(published=datetime.date(2017, 6, 1))
+    client.force_login(reviewer)
+
+    response = client.get(detail_url(inspection))
+
+    text = main_text(response)
+    assert "26 July 2017" in text
+    assert NO_DEADLINE not in text
+    assert response.context["clock"].state == "overdue"
+    assert "Overdue" in text
+
+
+def test_response_clock_counts_down_and_reports_publication(client, reviewer):
+    today = timezone.localdate()
+    due = factories.InspectionFactory(published=today - datetime.timedelta(days=10))
+    published = factories.InspectionFactory(
+        published=datetime.date(2017, 6, 1), response_published=datetime.date(2017, 7, 30)
+    )
+    client.force_login(reviewer)
+
+    due_text = main_text(client.get(detail_url(due)))
+    published_text = main_text(client.get(detail_url(published)))
+
+    assert "45 days left" in due_text
+    assert "published on 30 July 2017, 4 days after the deadline" in published_text
+
+
+def test_only_pcc_reviewers_are_offered_recording_the_response(client, reviewer, lead, inspection):
+    client.force_login(reviewer)
+    assert "Record the PCC response" in client.get(detail_url(inspection)).content.decode()
+
+    client.force_login(lead)
+    assert "Record the PCC response" not in client.get(detail_url(inspection)).content.decode()
+
+
+def test_findings_tree_nests_recommendations_under_their_cause_of_concern(client, lead, inspection):
+    afi = factories.FindingFactory(inspection=inspection, reference="AFI1", title="Supervision")
+    cause = factories.FindingFactory(inspection=inspection, cause_of_concern=True, reference="CoC1", title="Risk")
+    rec = factories.FindingFactory(
+        inspection=inspection, recommendation=True, parent=cause, reference="Rec1", title="THRIVE"
+    )
+    client.force_login(lead)
+
+    response = client.get(detail_url(inspection))
+
+    groups = response.context["finding_groups"]
+    assert [(heading, [f.reference for f in roots]) for heading, roots in groups] == [
+        ("Causes of concern", ["CoC1"]),
+        ("Areas for improvement", ["AFI1"]),
+    ]
+    assert [f.reference for f in groups[0][1][0].nested] == ["Rec1"]
+    html = main_text(response)
+    cause_at = html.index(f"/findings/{cause.pk}/")
+    rec_at = html.index(f"/findings/{rec.pk}/")
+    afi_at = html.index(f"/findings/{afi.pk}/")
+    assert cause_at < rec_at < afi_at
+    # The recommendation sits in a list inside the cause of concern's list item.
+    between = html[cause_at:rec_at]
+    assert "<ul>" in between
+    assert "</li>" not in between
+
+
+def test_findings_show_progress_and_derived_status(client, lead, inspection, owner):
+    finding = factories.FindingFactory(inspection=inspection, title="Supervision")
+    factories.FindingFactory(inspection=inspection, title="Stalking")
+    for _ in range(3):
+        factories.ActionFactory(finding=finding, owner=owner, signed_off=True)
+    factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+    factories.ActionFactory(finding=finding, owner=owner)
+    client.force_login(lead)
+
+    html = main_text(client.get(detail_url(inspection)))
+
+    assert '<progress value="3" max="5"' in html
+    assert "3 of 5 actions done" in html
+    assert "Awaiting allocation" in html
+    assert "Open" in html
+    assert "Add a finding" in html
+
+
+# The burn-up ------------------------------------------------------------------------------
+
+
+@contextmanager
+def history_dated(day: datetime.date):
+    """Date the action history written inside the block as if it happened on day."""
+    before = Action.history.aggregate(last=Max("history_id"))["last"] or 0
+    yield
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    Action.history.filter(history_id__gt=before).update(history_date=moment)
+
+
+def signed_off(action, *, owner, reviewer):
+    services.record_progress(action, by=owner, note="Started", move_to=Action.Status.IN_PROGRESS)
+    services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/audit")
+    services.submit_for_sign_off(action, by=owner)
+    services.sign_off_action(action, by=reviewer)
+
+
+@pytest.fixture
+def burn_up_plan(inspection, lead, owner, reviewer):
+    finding = factories.FindingFactory(inspection=inspection)
+    due = timezone.localdate() + datetime.timedelta(days=30)
+
+    def create(title):
+        return services.create_action(finding, by=lead, title=title, owner=owner, due_date=due)
+
+    with history_dated(datetime.date(2025, 3, 1)):
+        first, second, _third = create("First"), create("Second"), create("Third")
+    with history_dated(datetime.date(2025, 3, 10)):
+        fourth = create("Fourth")
+    with history_dated(datetime.date(2025, 4, 1)):
+        signed_off(first, owner=owner, reviewer=reviewer)
+    with history_dated(datetime.date(2025, 4, 15)):
+        signed_off(second, owner=owner, reviewer=reviewer)
+        services.withdraw_action(fourth, by=lead, reason="Overtaken by the new control room system")
+    factories.ActionFactory(finding=factories.FindingFactory(), owner=owner)  # another inspection's action
+
+
+def test_burn_up_counts_creations_sign_offs_and_withdrawals_from_history(inspection, burn_up_plan):
+    points = charts.burn_up(charts.burn_up_history(inspection))
+
+    assert points == [
+        charts.Point(datetime.date(2025, 3, 1), done=0, scope=3),
+        charts.Point(datetime.date(2025, 3, 10), done=0, scope=4),
+        charts.Point(datetime.date(2025, 4, 1), done=1, scope=4),
+        charts.Point(datetime.date(2025, 4, 15), done=2, scope=3),
+    ]
+
+
+def test_burn_up_counts_an_action_done_the_first_time_it_is_signed_off():
+    def at(day):
+        return timezone.make_aware(datetime.datetime(2025, 1, day, 9))
+
+    rows = [
+        (1, "+", "not_started", at(1)),
+        (1, "~", "signed_off", at(5)),
+        (1, "~", "signed_off", at(9)),  # a later save of a signed-off action
+    ]
+
+    assert charts.burn_up(rows) == [
+        charts.Point(datetime.date(2025, 1, 1), 0, 1),
+        charts.Point(datetime.date(2025, 1, 5), 1, 1),
+    ]
+
+
+def test_burn_up_chart_and_table_render_on_the_inspection_page(client, auditor, inspection, burn_up_plan):
+    client.force_login(auditor)
+
+    html = main_text(client.get(detail_url(inspection)))
+
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'role="img"' in svg
+    assert re.search(r'aria-labelledby="burn-up-title burn-up-desc"', svg)
+    assert '<title id="burn-up-title">' in svg
+    assert '<desc id="burn-up-desc">' in svg
+    assert "from 0 of 3 on 1 March 2025 to 2 of 3 on 15 April 2025" in svg
+    assert svg.count("<path") == 2
+    assert "<caption>Actions done over time</caption>" in html
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="numeric">(\d+)</td><td class="numeric">(\d+)</td></tr>', html
+    )
+    assert rows == [
+        ("1 March 2025", "0", "3"),
+        ("10 March 2025", "0", "4"),
+        ("1 April 2025", "1", "4"),
+        ("15 April 2025", "2", "3"),
+    ]
+
+
+def test_inspection_without_actions_says_there_is_no_progress_yet(client, auditor, inspection):
+    client.force_login(auditor)
+
+    html = main_text(client.get(detail_url(inspection)))
+
+    assert "<svg" not in html
+    assert "No actions yet, so there is no progress to show." in html
+
+
+def test_inspection_page_runs_the_same_queries_however_many_rows(client, auditor, inspection, owner, reviewer):
+    client.force_login(auditor)
+    build_plan(inspection, 1, owner, reviewer)
+    small = query_count(client, detail_url(inspection))
+
+    build_plan(inspection, 9, owner, reviewer)
+    large = query_count(client, detail_url(inspection))
+
+    assert small == large
+
+
+# Adding and editing an inspection ---------------------------------------------------------
+
+NEW_INSPECTION = {
+    "title": "PEEL 2023-25: An inspection of Hertfordshire Constabulary",
+    "slug": "herts-peel-2023",
+    "kind": "peel",
+    "force": "Hertfordshire Constabulary",
+    "published": "14/03/2024",
+    "link": "https://hmicfrs.justiceinspectorates.gov.uk/publication-html/peel-2023-25-hertfordshire/",
+    "overall_grade": "good",
+}
+
+
+def test_lead_adds_an_inspection(client, lead):
+    client.force_login(lead)
+
+    response = client.post("/inspections/new/", NEW_INSPECTION)
+
+    inspection = Inspection.objects.get(slug="herts-peel-2023")
+    assert response.status_code == 302
+    assert response.url == "/inspections/herts-peel-2023/"
+    assert inspection.published == datetime.date(2024, 3, 14)
+    history = inspection.history.get()
+    assert history.history_user == lead
+    assert history.history_change_reason == "Inspection created"
+
+
+def test_lead_sees_the_add_form(client, lead):
+    client.force_login(lead)
+
+    response = client.get("/inspections/new/")
+
+    assert response.status_code == 200
+    assert "<h1>Add an inspection</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["owner", "reviewer", "auditor", "nobody"])
+def test_only_a_lead_can_add_an_inspection(client, request, role):
+    client.force_login(request.getfixturevalue(role))
+
+    get = client.get("/inspections/new/")
+    post = client.post("/inspections/new/", NEW_INSPECTION)
+
+    assert get.status_code == post.status_code == 403
+    assert "Only an improvement lead can add or edit inspections." in post.content.decode()
+    assert not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"published": "31/02/2024"}, "published", "Enter a real date, for example 31/03/2027"),
+        ({"published": ""}, "published", "This field is required."),
+        ({"slug": "not a slug!"}, "slug", "Enter a valid"),
+        ({"slug": "herts-peel-2016"}, "slug", "Inspection with this Slug already exists."),
+        ({"link": "not a web address"}, "link", "Enter a web address"),
+    ],
+)
+def test_bad_inspection_input_is_explained_and_nothing_saved(client, lead, inspection, change, field, message):
+    client.force_login(lead)
+
+    response = client.post("/inspections/new/", {**NEW_INSPECTION, **change})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert message in html
+    assert response.context["form"].errors[field]
+    assert NEW_INSPECTION["force"] in html  # what was typed is kept
+    assert Inspection.objects.count() == 1
+
+
+def test_lead_edits_an_inspection_and_only_changes_are_saved(client, lead, inspection):
+    client.force_login(lead)
+    data = {
+        "title": inspection.title,
+        "slug": "herts-peel-2016-effectiveness",
+        "kind": "peel",
+        "force": inspection.force,
+        "published": "2017-03-02",
+        "link": "",
+        "overall_grade": "requires_improvement",
+    }
+
+    response = client.post(f"/inspections/{inspection.slug}/edit/", data)
+
+    assert response.status_code == 302
+    assert response.url == "/inspections/herts-peel-2016-effectiveness/"
+    inspection.refresh_from_db()
+    assert inspection.slug == "herts-peel-2016-effectiveness"
+    latest = inspection.history.order_by("-history_id").first()
+    assert latest.history_user == lead
+    assert latest.history_change_reason == "Inspection edited"
+
+
+def test_edit_form_is_prefilled(client, lead, inspection):
+    client.force_login(lead)
+
+    response = client.get(f"/inspections/{inspection.slug}/edit/")
+
+    assert response.status_code == 200
+    assert 'value="2017-03-02"' in response.content.decode()
+
+
+def test_bad_edit_is_explained_and_nothing_saved(client, lead, inspection):
+    client.force_login(lead)
+
+    response = client.post(
+        f"/inspections/{inspection.slug}/edit/",
+        {"title": "", "slug": "renamed", "kind": "peel", "force": "Herts", "published": "2017-13-01"},
+    )
+
+    assert response.status_code == 400
+    assert "Enter a real date" in response.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.slug == "herts-peel-2016"
+    assert inspection.force == "Hertfordshire Constabulary"
+
+
+@pytest.mark.parametrize("role", ["owner", "reviewer", "auditor"])
+def test_only_a_lead_can_edit_an_inspection(client, request, role, inspection):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.post(f"/inspections/{inspection.slug}/edit/", {**NEW_INSPECTION})
+
+    assert response.status_code == 403
+    assert "Only an improvement lead" in response.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.slug == "herts-peel-2016"
+
+
+def test_editing_is_not_found_without_a_role(client, nobody, inspection):
+    client.force_login(nobody)
+
+    assert client.get(f"/inspections/{inspection.slug}/edit/").status_code == 404
+
+
+# The PCC response -------------------------------------------------------------------------
+
+RESPONSE = {
+    "comments_invited": "2017-03-03",
+    "comments_received": "2017-03-20",
+    "response_published": "2017-04-10",
+    "response_link": "https://www.hertscommissioner.gov.uk/hmicfrs-responses",
+}
+
+
+def test_reviewer_records_the_pcc_response(client, reviewer, inspection):
+    client.force_login(reviewer)
+
+    response = client.post(f"/inspections/{inspection.slug}/response/", RESPONSE)
+
+    assert response.status_code == 302
+    assert response.url == detail_url(inspection)
+    inspection.refresh_from_db()
+    assert inspection.comments_received == datetime.date(2017, 3, 20)
+    assert inspection.response_published == datetime.date(2017, 4, 10)
+    latest = inspection.history.order_by("-history_id").first()
+    assert (latest.history_user, latest.history_change_reason) == (reviewer, "PCC response recorded")
+    text = main_text(client.get(detail_url(inspection)))
+    assert "published on 10 April 2017" in text
+
+
+def test_response_form_is_prefilled(client, reviewer):
+    inspection = factories.InspectionFactory(comments_invited=datetime.date(2017, 3, 3))
+    client.force_login(reviewer)
+
+    response = client.get(f"/inspections/{inspection.slug}/response/")
+
+    assert response.status_code == 200
+    assert 'value="2017-03-03"' in response.content.decode()
+    assert NO_DEADLINE in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"comments_received": "2017-03-01"}, "The comments cannot be received before they were invited"),
+        ({"response_published": "yesterday"}, "Enter a real date"),
+        ({"response_link": "nowhere"}, "Enter a web address"),
+    ],
+)
+def test_bad_response_is_explained_and_nothing_saved(client, reviewer, inspection, change, message):
+    client.force_login(reviewer)
+
+    response = client.post(f"/inspections/{inspection.slug}/response/", {**RESPONSE, **change})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "2017-03-03" in response.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.comments_invited is None
+
+
+@pytest.mark.parametrize("role", ["owner", "lead", "auditor"])
+def test_only_the_pcc_office_records_the_response(client, request, role, inspection):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.post(f"/inspections/{inspection.slug}/response/", RESPONSE)
+
+    assert response.status_code == 403
+    assert "Only the PCC&#x27;s office can record the PCC&#x27;s response." in response.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.comments_invited is None
