@@ -280,11 +280,6 @@ def test_bad_finding_input_is_explained_and_nothing_saved(client, lead, inspecti
     assert Finding.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Needs FindingForm.clean_reference in tracker/forms.py: until then the database constraint's own "
-    "message is shown. Remove this marker when it lands.",
-)
 def test_a_duplicate_reference_is_explained_in_words(client, lead, inspection, finding):
     client.force_login(lead)
 

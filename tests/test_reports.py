@@ -257,7 +257,7 @@ def test_public_version_names_no_staff(client, names, plan):
     response = client.get("/reports/panel/?public=1")
 
     html = response.content.decode()
-    for person in ("owner", "author", "reviewer"):
+    for person in ("owner", "author", "reviewer", "viewer"):
         user = names[person]
         assert user.first_name not in html
         assert user.last_name not in html

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from .models import Action, Finding, Inspection, Theme, User
+from .models import OGL_ATTRIBUTION, Action, Finding, Inspection, Theme, User
 from .services import PROGRESS_MOVES
 
 
@@ -244,8 +244,14 @@ class InspectionForm(TrackerModelForm):
 
     class Meta:
         model = Inspection
-        fields = ["title", "slug", "kind", "force", "published", "link", "overall_grade"]
+        fields = ["title", "slug", "kind", "force", "published", "link", "overall_grade", "attribution"]
         help_texts = {"slug": "Used in the page's address: lower-case letters, numbers and hyphens."}
+        widgets = {"attribution": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["attribution"].initial = OGL_ATTRIBUTION
 
 
 class PccResponseForm(TrackerForm):
@@ -277,6 +283,14 @@ class FindingForm(TrackerModelForm):
             parents = parents.filter(pk__lt=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["theme"].queryset = Theme.objects.all()
+        self.fields["kind"].choices = Finding.Kind.choices  # radios need no blank choice
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        clashes = self.instance.inspection.findings.exclude(pk=self.instance.pk).filter(reference__iexact=reference)
+        if clashes.exists():
+            raise forms.ValidationError(f"This inspection already has a finding with reference {reference}")
+        return reference
 
     def clean(self):
         cleaned = super().clean()

@@ -82,6 +82,12 @@ class InspectionKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Everyone with a role sees the whole plan; an account with no role sees nothing.
+        return self if user.has_perm("tracker.view_action") else self.none()
+
+
 class Inspection(models.Model):
     Kind = InspectionKind
     slug = models.SlugField(max_length=100, unique=True)
@@ -103,6 +109,7 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published", "title", "pk"]
@@ -167,6 +174,9 @@ class FindingStatus(models.TextChoices):
 
 
 class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self if user.has_perm("tracker.view_action") else self.none()
+
     def with_progress(self):
         """Counts of the finding's actions by outcome, and whether the PCC has discharged it."""
         return self.annotate(

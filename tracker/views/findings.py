@@ -15,21 +15,16 @@ from django.views.decorators.http import require_http_methods
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm
 from ..models import Finding
-from .actions import forbid_unless
+from .actions import forbid_unless, posted
 from .inspections import get_inspection, plan_form_page, show_refusal
 
 LEAD_ONLY = "Only an improvement lead can add or edit findings."
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
 
 
-def visible_findings(user):
-    """Everyone with a role sees every finding; an account with no role sees none."""
-    return Finding.objects.all() if permissions.can_view_plan(user) else Finding.objects.none()
-
-
 def get_finding(request, pk: int) -> Finding:
     """The finding, with its progress, if this person may see it; otherwise 404, as if it did not exist."""
-    findings = visible_findings(request.user).with_progress().select_related("inspection", "theme", "parent")
+    findings = Finding.objects.visible_to(request.user).with_progress().select_related("inspection", "theme", "parent")
     return get_object_or_404(findings, pk=pk)
 
 
@@ -76,7 +71,7 @@ def finding_detail(request, pk: int):
 def finding_create(request, slug: str):
     inspection = get_inspection(request, slug)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
-    form = FindingForm(request.POST or None, inspection=inspection)
+    form = FindingForm(posted(request), inspection=inspection)
     if form.is_valid():
         try:
             finding = services.create_finding(by=request.user, inspection=inspection, **form.cleaned_data)
@@ -102,7 +97,7 @@ def finding_edit(request, pk: int):
     finding = get_finding(request, pk)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
     crumbs = finding_crumbs(finding)  # before the form writes what was typed onto the finding
-    form = FindingForm(request.POST or None, instance=finding, inspection=finding.inspection)
+    form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
@@ -129,7 +124,7 @@ def finding_edit(request, pk: int):
 def action_create(request, pk: int):
     finding = get_finding(request, pk)
     forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
-    form = ActionCreateForm(request.POST or None)
+    form = ActionCreateForm(posted(request))
     if form.is_valid():
         try:
             action = services.create_action(finding, by=request.user, **form.cleaned_data)
@@ -161,7 +156,7 @@ def finding_discharge(request, pk: int):
         "Only a PCC reviewer can discharge a finding, and only once every one of its actions "
         "is signed off or withdrawn.",
     )
-    form = DischargeForm(request.POST or None)
+    form = DischargeForm(posted(request))
     if form.is_valid():
         try:
             services.discharge_finding(finding, by=request.user, comment=form.cleaned_data["comment"])

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from .actions import forbid_unless
+from .actions import forbid_unless, posted
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -31,14 +31,9 @@ KIND_HEADINGS = {
 }
 
 
-def visible_inspections(user):
-    """Everyone with a role sees every inspection; an account with no role sees none."""
-    return Inspection.objects.all() if permissions.can_view_plan(user) else Inspection.objects.none()
-
-
 def get_inspection(request, slug: str) -> Inspection:
     """The inspection if this person may see it; otherwise 404, as if it did not exist."""
-    return get_object_or_404(visible_inspections(request.user), slug=slug)
+    return get_object_or_404(Inspection.objects.visible_to(request.user), slug=slug)
 
 
 def require_plan_access(request) -> None:
@@ -114,7 +109,7 @@ def inspection_list(request):
     today = timezone.localdate()
     closed = Q(findings__actions__status__in=Action.FINAL_STATUSES)
     inspections = list(
-        visible_inspections(request.user).annotate(
+        Inspection.objects.visible_to(request.user).annotate(
             finding_count=Count("findings", distinct=True),
             action_count=Count("findings__actions", distinct=True),
             done_count=Count("findings__actions", filter=closed, distinct=True),
@@ -178,7 +173,7 @@ LEAD_ONLY = "Only an improvement lead can add or edit inspections."
 @require_http_methods(["GET", "POST"])
 def inspection_create(request):
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
-    form = InspectionForm(request.POST or None)
+    form = InspectionForm(posted(request))
     if form.is_valid():
         try:
             inspection = services.create_inspection(by=request.user, **form.cleaned_data)
@@ -201,7 +196,7 @@ def inspection_create(request):
 def inspection_edit(request, slug: str):
     inspection = get_inspection(request, slug)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
-    form = InspectionForm(request.POST or None, instance=inspection)
+    form = InspectionForm(posted(request), instance=inspection)
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
@@ -237,7 +232,7 @@ def inspection_response(request, slug: str):
         "response_published": inspection.response_published,
         "response_link": inspection.response_link,
     }
-    form = PccResponseForm(request.POST or None, initial=initial)
+    form = PccResponseForm(posted(request), initial=initial)
     if form.is_valid():
         try:
             services.record_pcc_response(inspection, by=request.user, **form.cleaned_data)

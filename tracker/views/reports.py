@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from .. import permissions
-from ..models import Action, ExtensionRequest, Finding, ProgressUpdate, SignOff
+from ..filters import RAGS, rag_q
+from ..models import Action, ExtensionRequest, Finding, Inspection, ProgressUpdate, SignOff
 from .actions import forbid_unless
-from .inspections import require_plan_access, response_clock, visible_inspections
+from .inspections import require_plan_access, response_clock
 
 S = Action.Status
-RAG_ORDER = ["red", "amber", "green", "complete"]
 # The panel meets every two or three months: "recently" means since about the last meeting.
 PANEL_RECENT_DAYS = 90
 
@@ -40,18 +40,6 @@ def review_queue(request):
     return render(request, "tracker/review_queue.html", {"actions": actions, "nav": "review"})
 
 
-def rag_conditions(today: datetime.date) -> dict[str, Q]:
-    """Action.rag as database conditions, so that the report counts in one query."""
-    open_ = ~Q(status__in=Action.FINAL_STATUSES)
-    soon = today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
-    return {
-        "red": open_ & Q(due_date__lt=today),
-        "amber": open_ & Q(due_date__gte=today) & (Q(status=S.BLOCKED) | Q(due_date__lte=soon)),
-        "green": open_ & Q(due_date__gt=soon) & ~Q(status=S.BLOCKED),
-        "complete": Q(status=S.SIGNED_OFF),
-    }
-
-
 def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, int]]:
     """Each inspection's actions counted by status and by RAG, in one query."""
     rows = (
@@ -60,7 +48,7 @@ def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, i
         .annotate(
             total=Count("pk"),
             **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in S.values},
-            **{f"rag_{rag}": Count("pk", filter=condition) for rag, condition in rag_conditions(today).items()},
+            **{f"rag_{rag}": Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
         )
     )
     return {row.pop("finding__inspection"): row for row in rows}
@@ -89,14 +77,14 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
     """Every inspection with what the panel report says of it."""
     approved = Q(findings__actions__extension_requests__status=ExtensionRequest.Status.APPROVED)
     inspections = list(
-        visible_inspections(user).annotate(
+        Inspection.objects.visible_to(user).annotate(
             drift=Count("findings__actions__extension_requests", filter=approved, distinct=True)
         )
     )
     actions = Action.objects.visible_to(user)
     counts = counts_by_inspection(actions, today)
     unallocated = Finding.objects.filter(
-        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=visible_inspections(user)
+        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=Inspection.objects.visible_to(user)
     ).order_by("pk")
     signed_off = (
         SignOff.objects.filter(action__in=actions, decision=SignOff.Decision.APPROVE, decided_at__date__gte=since)
@@ -109,7 +97,7 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
         row = counts.get(inspection.pk, {})
         inspection.total = row.get("total", 0)
         inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
-        inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAG_ORDER]
+        inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAGS]
         inspection.clock = response_clock(inspection, today)
         inspection.red, inspection.unallocated, inspection.signed_off = [], [], []
     for action in red_actions(actions, today):
