@@ -211,4 +211,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-out at INFO; its warnings (lockouts) still show.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -106,10 +106,11 @@ def test_list_requires_sign_in(client, db):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_account_with_no_role_sees_no_actions(client, plan):
+def test_account_with_no_role_finds_no_action_list(client, plan):
     client.force_login(factories.UserFactory(username="nobody"))
 
-    assert listed(client.get("/actions/")) == set()
+    assert client.get("/actions/").status_code == 404
+    assert client.get("/actions/mine/").status_code == 404
 
 
 def test_unfiltered_list_shows_every_action_in_due_date_order(signed_in, plan):

@@ -1,1 +1,22 @@
-"""The site's views, a module per area: dashboards, actions, inspections, findings, reports."""
+"""The site's views, a module per area, and the few helpers they share."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .. import permissions
+
+
+def posted(request):
+    """A form's data: bound on any POST, even an empty one (so it shows its errors), unbound on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def forbid_unless(allowed: bool, reason: str) -> None:
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def require_plan_access(request) -> None:
+    """Whole-plan pages look, to an account with no role, like pages that do not exist."""
+    if not permissions.can_view_plan(request.user):
+        raise Http404("No role")

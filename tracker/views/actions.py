@@ -6,12 +6,11 @@ or invalid POST shows the form again with what was typed and why.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
 from ..exports import export_response
@@ -30,6 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
+from . import forbid_unless, posted, require_plan_access
 
 PAGE_SIZE = 50
 
@@ -39,20 +39,11 @@ def get_action(request, pk: int) -> Action:
     return get_object_or_404(Action.objects.visible_to(request.user).for_list(), pk=pk)
 
 
-def posted(request):
-    """A form's data: bound on any POST, even an empty one (so it shows its errors), unbound on GET."""
-    return request.POST if request.method == "POST" else None
-
-
-def forbid_unless(allowed: bool, reason: str) -> None:
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
 # Lists ------------------------------------------------------------------------------------
 
 
 def _list_page(request, queryset, *, heading: str, nav: str):
+    require_plan_access(request)
     today = timezone.localdate()
     form = ActionFilterForm(request.GET or None)
     actions = filter_actions(queryset, form, today)
@@ -71,10 +62,12 @@ def _list_page(request, queryset, *, heading: str, nav: str):
     )
 
 
+@require_safe
 def action_list(request):
     return _list_page(request, Action.objects.visible_to(request.user), heading="Actions", nav="actions")
 
 
+@require_safe
 def action_mine(request):
     mine = Action.objects.visible_to(request.user).owned_by(request.user)
     return _list_page(request, mine, heading="My actions", nav="mine")
@@ -126,6 +119,7 @@ def _action_context(request, action: Action) -> dict:
     }
 
 
+@require_safe
 def action_detail(request, pk: int):
     action = get_object_or_404(Action.objects.visible_to(request.user).for_detail(), pk=pk)
     return render(request, "tracker/action_detail.html", _action_context(request, action))
@@ -180,7 +174,7 @@ def action_evidence(request, pk: int):
         permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
         "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
     )
-    form = EvidenceForm(posted(request), request.FILES)
+    form = EvidenceForm(posted(request), request.FILES or None)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -193,6 +187,7 @@ def action_evidence(request, pk: int):
     return _form_page(request, action, form, heading="Add evidence", button="Add evidence")
 
 
+@require_safe
 def evidence_download(request, pk: int, evidence_pk: int):
     """Evidence files never sit in a public folder: they are served here, to people who may see the action."""
     action = get_action(request, pk)

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from .. import permissions
 from ..filters import (
@@ -168,6 +169,7 @@ def _no_role(request):
     return render(request, "tracker/dashboard_no_role.html", {"administrators": administrators, "nav": "home"})
 
 
+@require_safe
 def home(request):
     user = request.user
     if not permissions.can_view_plan(user):
@@ -187,6 +189,7 @@ def home(request):
 
 @login_not_required
 @never_cache
+@require_safe
 def healthz(request):
     """200 when the database answers, 503 when it does not: for load balancers."""
     try:

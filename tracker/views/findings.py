@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm
 from ..models import Finding
-from .actions import forbid_unless, posted
+from . import forbid_unless, posted
 from .inspections import get_inspection, plan_form_page, show_refusal
 
 LEAD_ONLY = "Only an improvement lead can add or edit findings."
@@ -40,6 +40,7 @@ def finding_name(finding: Finding) -> str:
     return f"{finding.reference}: {finding.title}" if finding.title else finding.reference
 
 
+@require_safe
 def finding_detail(request, pk: int):
     finding = get_finding(request, pk)
     user = request.user

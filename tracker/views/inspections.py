@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from .actions import forbid_unless, posted
+from . import forbid_unless, posted, require_plan_access
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -34,12 +33,6 @@ KIND_HEADINGS = {
 def get_inspection(request, slug: str) -> Inspection:
     """The inspection if this person may see it; otherwise 404, as if it did not exist."""
     return get_object_or_404(Inspection.objects.visible_to(request.user), slug=slug)
-
-
-def require_plan_access(request) -> None:
-    """Whole-plan pages look, to an account with no role, like pages that do not exist."""
-    if not permissions.can_view_plan(request.user):
-        raise Http404("No role")
 
 
 def show_refusal(form, error: services.ActionRefused | ValidationError) -> None:
@@ -104,6 +97,7 @@ def response_clock(inspection: Inspection, today: datetime.date) -> ResponseCloc
 # Pages ------------------------------------------------------------------------------------
 
 
+@require_safe
 def inspection_list(request):
     require_plan_access(request)
     today = timezone.localdate()
@@ -141,6 +135,7 @@ def findings_tree(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
     return groups
 
 
+@require_safe
 def inspection_detail(request, slug: str):
     inspection = get_inspection(request, slug)
     today = timezone.localdate()

@@ -7,18 +7,20 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .. import permissions
 from ..filters import RAGS, rag_q
 from ..models import Action, ExtensionRequest, Finding, Inspection, ProgressUpdate, SignOff
-from .actions import forbid_unless
-from .inspections import require_plan_access, response_clock
+from . import forbid_unless, require_plan_access
+from .inspections import response_clock
 
 S = Action.Status
 # The panel meets every two or three months: "recently" means since about the last meeting.
 PANEL_RECENT_DAYS = 90
 
 
+@require_safe
 def review_queue(request):
     user = request.user
     forbid_unless(permissions.is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
@@ -109,6 +111,7 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
     return inspections
 
 
+@require_safe
 def panel_report(request):
     """For the Police and Crime Panel; ?public=1 is the version with no staff names, for publication."""
     require_plan_access(request)

@@ -1,0 +1,182 @@
+"""Nobody where they don't belong: every URL x every role x GET and POST.
+
+The matrix names every URL the site has; a URL added without an entry here
+fails test_every_url_is_in_the_matrix. An empty POST is enough to tell the
+outcomes apart: a form a person may use answers it with its errors (400),
+a form they may not use refuses it (403), and a page that only shows
+things does not take POSTs at all (405).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+from tracker.models import Action
+
+WITH_A_ROLE = ["owner", "other_owner", "lead", "reviewer", "auditor"]
+ROLES = ["anonymous", *WITH_A_ROLE, "no_role"]
+
+
+@dataclass
+class Page:
+    """Shows things: `allowed` may look (everyone with a role, by default); no page takes a POST.
+
+    An account with no role finds nothing: 404, as if the page did not exist.
+    """
+
+    args: str = ""
+    allowed: set[str] = field(default_factory=lambda: set(WITH_A_ROLE))
+    no_role: tuple[int, int] = (404, 405)
+
+
+@dataclass
+class Form:
+    """A form only `allowed` may use: 200 on GET for them, 403 for the rest.
+
+    An empty POST from someone allowed gets the form's errors (400), or, for a
+    form whose fields are all optional, does what it says (302).
+    """
+
+    allowed: set[str]
+    args: str = ""
+    empty_post: int = 400
+    no_role: tuple[int, int] = (404, 404)
+
+
+@dataclass
+class Special:
+    """Its own answers: role -> (GET status, POST status)."""
+
+    codes: dict[str, tuple[int, int]]
+    args: str = ""
+
+
+MATRIX = {
+    "tracker:home": Page(no_role=(200, 405)),  # explains to someone with no role whom to ask
+    "tracker:healthz": Special(dict.fromkeys(ROLES, (200, 405))),
+    "tracker:action-list": Page(),
+    "tracker:action-mine": Page(),
+    "tracker:action-detail": Page("open_action"),
+    "tracker:action-edit": Form({"lead"}, "open_action"),
+    "tracker:action-progress": Form({"owner", "lead"}, "open_action"),
+    "tracker:action-evidence": Form({"owner", "lead"}, "open_action"),
+    "tracker:evidence-download": Page("open_action,evidence"),
+    "tracker:action-submit": Form({"owner", "lead"}, "open_action", empty_post=302),
+    "tracker:action-sign-off": Form({"reviewer"}, "submitted_action", empty_post=302),
+    "tracker:action-return": Form({"reviewer"}, "submitted_action"),
+    "tracker:action-withdraw": Form({"lead"}, "open_action"),
+    "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
+    "tracker:extension-decide": Form({"lead"}, "extension"),
+    "tracker:inspection-list": Page(),
+    "tracker:inspection-create": Form({"lead"}, no_role=(403, 403)),
+    "tracker:inspection-detail": Page("inspection"),
+    "tracker:inspection-edit": Form({"lead"}, "inspection"),
+    "tracker:inspection-response": Form({"reviewer"}, "inspection", empty_post=302),
+    "tracker:finding-create": Form({"lead"}, "inspection"),
+    "tracker:finding-detail": Page("finding"),
+    "tracker:finding-edit": Form({"lead"}, "finding"),
+    "tracker:action-create": Form({"lead"}, "finding"),
+    "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
+    "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
+    "tracker:panel-report": Page(),
+    # Signing in: the form shows itself again with its errors (200) after a bad POST.
+    "login": Special(dict.fromkeys(ROLES, (200, 200))),
+    # Signing out takes a POST only; everyone then goes to the sign-in page.
+    "logout": Special({**dict.fromkeys(ROLES, (405, 302)), "anonymous": (302, 302)}),
+}
+
+
+def expected(rule, role: str, method: str) -> int:
+    get_or_post = 0 if method == "GET" else 1
+    if isinstance(rule, Special):
+        return rule.codes[role][get_or_post]
+    if role == "anonymous":
+        return 302  # to the sign-in page
+    if role == "no_role":
+        return rule.no_role[get_or_post]
+    if isinstance(rule, Page):
+        if method == "POST":
+            return 405
+        return 200 if role in rule.allowed else 403
+    if role in rule.allowed:
+        return 200 if method == "GET" else rule.empty_post
+    return 403
+
+
+def tracker_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue  # the admin's own access is tested in test_admin.py
+                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    assert tracker_url_names() == set(MATRIX)
+
+
+@pytest.fixture
+def world(db, owner, other_owner, lead, reviewer, auditor, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    inspection = factories.InspectionFactory()
+    finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
+    open_action = factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+    evidence = factories.EvidenceFactory(
+        action=open_action, url="", file=SimpleUploadedFile("audit.pdf", b"%PDF-1.4 audit")
+    )
+    submitted_action = factories.ActionFactory(finding=finding, owner=owner, submitted=True)
+    extension = factories.ExtensionRequestFactory(
+        action=factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+    )
+    ready_finding = factories.FindingFactory(inspection=inspection)
+    factories.ActionFactory(finding=ready_finding, owner=owner, signed_off=True)
+    factories.ActionFactory(finding=ready_finding, owner=owner, withdrawn=True, due_date=datetime.date(2027, 1, 1))
+    return {
+        "people": {
+            "owner": owner,
+            "other_owner": other_owner,
+            "lead": lead,
+            "reviewer": reviewer,
+            "auditor": auditor,
+            "no_role": factories.UserFactory(username="no-role"),
+        },
+        "open_action": open_action.pk,
+        "evidence": evidence.pk,
+        "submitted_action": submitted_action.pk,
+        "extension": extension.pk,
+        "inspection": inspection.slug,
+        "finding": finding.pk,
+        "ready_finding": ready_finding.pk,
+    }
+
+
+CASES = [(name, role, method) for name in MATRIX for role in ROLES for method in ("GET", "POST")]
+
+
+@pytest.mark.parametrize(("name", "role", "method"), CASES)
+def test_access(client, world, name, role, method):
+    rule = MATRIX[name]
+    args = [world[key] for key in rule.args.split(",")] if rule.args else []
+    if role != "anonymous":
+        client.force_login(world["people"][role])
+
+    response = getattr(client, method.lower())(reverse(name, args=args))
+
+    assert response.status_code == expected(rule, role, method), f"{method} {name} as {role}"
+    if role == "anonymous" and name != "logout" and response.status_code == 302:
+        assert response.url.startswith("/accounts/login/?next=")
+    if response.status_code != 302:
+        # Nothing refused or invalid changed anything.
+        assert Action.objects.get(pk=world["submitted_action"]).status == Action.Status.SUBMITTED
