@@ -1,0 +1,69 @@
+"""Every page costs the same number of queries on a small plan and on one ten times larger."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests import factories
+from tests.test_access import MATRIX, Form, Page, world  # noqa: F401 (a fixture)
+from tracker import services
+from tracker.models import Action
+
+
+def grow(data, times: int) -> None:
+    """More of everything, including more on the very action, finding and inspection the pages show."""
+    people = data["people"]
+    owner, lead, reviewer = people["owner"], people["lead"], people["reviewer"]
+    viewed_action = Action.objects.get(pk=data["open_action"])
+    viewed_finding = viewed_action.finding
+    for n in range(times):
+        inspection = factories.InspectionFactory()
+        for finding in (viewed_finding, factories.FindingFactory(inspection=inspection)):
+            action = factories.ActionFactory(finding=finding, owner=owner, due_date=datetime.date(2026, 1, 1))
+            services.record_progress(action, by=owner, note=f"Note {n}", move_to=Action.Status.IN_PROGRESS)
+            services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/a")
+            services.submit_for_sign_off(action, by=owner)
+            services.sign_off_action(action, by=reviewer) if n % 2 else services.return_action(
+                action, by=reviewer, comment="More"
+            )
+        services.record_progress(viewed_action, by=owner, note=f"Viewed note {n}")
+        request = services.request_extension(
+            viewed_action,
+            by=owner,
+            proposed_date=Action.objects.get(pk=viewed_action.pk).due_date + datetime.timedelta(days=1),
+            reason="More",
+        )
+        services.decide_extension(request, by=lead, approve=True)
+        factories.FindingFactory(inspection=viewed_finding.inspection)
+
+
+def first_allowed(rule) -> str:
+    return "lead" if "lead" in rule.allowed else sorted(rule.allowed)[0]
+
+
+PAGES = [name for name, rule in MATRIX.items() if isinstance(rule, Page | Form)]
+
+
+def queries(client, url: str) -> int:
+    client.get(url)  # first visit warms per-session caches, as any later visit would find them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_query_count_does_not_grow_with_the_plan(client, world, name):  # noqa: F811
+    rule = MATRIX[name]
+    client.force_login(world["people"][first_allowed(rule)])
+    args = [world[key] for key in rule.args.split(",")] if rule.args else []
+    url = reverse(name, args=args)
+    grow(world, 1)  # one of everything, so that no list starts empty
+    small = queries(client, url)
+
+    grow(world, 10)
+
+    assert queries(client, url) == small
