@@ -81,6 +81,7 @@ MATRIX = {
     "tracker:finding-edit": Form({"lead"}, "finding"),
     "tracker:action-create": Form({"lead"}, "finding"),
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
+    "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     "tracker:panel-report": Page(),
     # Signing in: the form shows itself again with its errors (200) after a bad POST.

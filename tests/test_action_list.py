@@ -219,7 +219,7 @@ def test_returned_lists_actions_whose_latest_decision_is_a_return(signed_in, rev
     response = signed_in.get("/actions/?returned=1")
 
     assert listed(response) == {"Returned once"}
-    assert "returned by the PCC's office" in response.content.decode()
+    assert "returned by the PCC&#x27;s office" in response.content.decode()
     assert '<input type="hidden" name="returned" value="1">' in response.content.decode()
 
 

@@ -11,15 +11,12 @@ import datetime
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from .models import Action, ExtensionRequest, SignOff
 
 RAGS = ("red", "amber", "green", "complete")
 OPEN_STATUSES = [status.value for status in Action.Status if status not in Action.FINAL_STATUSES]
-
-# Filters the form does not carry: the dashboards link to them, and the list keeps
-# them as hidden fields. Each is on when its GET parameter is "1".
-EXTRA_FILTERS = ("returned", "drifting", "pending_extension")
 
 
 def open_q() -> Q:
@@ -63,6 +60,27 @@ def drifting_q() -> Q:
 def pending_extension_q() -> Q:
     pending = ExtensionRequest.objects.filter(action=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
     return Q(Exists(pending))
+
+
+def inactive_q() -> Q:
+    """In the owner's hands with no progress note for settings.TRACKER_INACTIVITY_DAYS."""
+    return Q(pk__in=Action.objects.inactive(timezone.now()).values("pk"))
+
+
+# Filters the form does not carry: the dashboards link to them, and the list keeps
+# them as hidden fields. Each is on when its GET parameter is "1".
+EXTRA_FILTERS = {
+    "returned": ("returned by the PCC's office and not yet resubmitted", returned_q),
+    "drifting": ("open, with a due date moved by at least one approved extension", drifting_q),
+    "pending_extension": ("waiting for a decision on an extension request", pending_extension_q),
+    "inactive": ("in the owner's hands with no recent progress note", inactive_q),
+}
+
+
+def active_extra_filters(form) -> list[tuple[str, str]]:
+    """(name, description) of each extra filter the request turns on."""
+    data = form.data if form.is_bound else {}
+    return [(name, description) for name, (description, _) in EXTRA_FILTERS.items() if data.get(name) == "1"]
 
 
 def with_drift(queryset):
@@ -125,11 +143,6 @@ def filter_actions(queryset, form, today: datetime.date):
     if data.get("overdue"):
         condition &= overdue_q(today)
 
-    extras = form.data if form.is_bound else {}
-    if extras.get("returned") == "1":
-        condition &= returned_q()
-    if extras.get("drifting") == "1":
-        condition &= drifting_q()
-    if extras.get("pending_extension") == "1":
-        condition &= pending_extension_q()
+    for name, _ in active_extra_filters(form):
+        condition &= EXTRA_FILTERS[name][1]()
     return queryset.filter(condition).for_list().order_by("due_date", "pk")

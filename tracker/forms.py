@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from .models import OGL_ATTRIBUTION, Action, Finding, Inspection, Theme, User
+from .models import OGL_ATTRIBUTION, Action, Finding, Inspection, RegisterStatus, Theme, User
 from .services import PROGRESS_MOVES
 
 
@@ -260,12 +260,41 @@ class PccResponseForm(TrackerForm):
     response_published = date_field("PCC response published", required=False)
     response_link = url_field("Link to the published response")
 
+    def __init__(self, *args, recommendations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Section 55(5B): for each recommendation, the action taken or proposed, or why none.
+        self.recommendations = list(recommendations)
+        for finding in self.recommendations:
+            self.fields[f"explanation_{finding.pk}"] = forms.CharField(
+                label=f"Recommendation {finding.reference}" + (f": {finding.title}" if finding.title else ""),
+                required=False,
+                initial=finding.response_explanation,
+                max_length=10_000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="The action taken or proposed in response, or why none is.",
+            )
+
+    @property
+    def explanations(self) -> dict[int, str]:
+        return {finding.pk: self.cleaned_data[f"explanation_{finding.pk}"] for finding in self.recommendations}
+
     def clean(self):
         cleaned = super().clean()
         invited, received = cleaned.get("comments_invited"), cleaned.get("comments_received")
         if invited and received and received < invited:
             self.add_error("comments_received", "The comments cannot be received before they were invited")
         return cleaned
+
+
+class RegisterEntryForm(TrackerForm):
+    date = date_field("Date of the inspectorate's update")
+    status = forms.ChoiceField(
+        label="The inspectorate's status",
+        choices=RegisterStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the status the inspectorate gave"},
+    )
+    comment = text_area("Comment", required=False, help_text="What the register says, in its words.")
 
 
 class FindingForm(TrackerModelForm):

@@ -6,6 +6,7 @@ Models answer questions; every write that matters lives in tracker/services.py.
 import datetime
 import hashlib
 import json
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -15,6 +16,8 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .deadlines import SuggestedDue, suggest_due_date
+
 # Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
 # PCC responds within 56 days of publication, the day of publication being the
 # first, so a report published on 1 June 2017 is due by 26 July 2017.
@@ -23,6 +26,9 @@ RESPONSE_DEADLINE_DAYS = 56
 
 # PEEL used four grades until 2019; "adequate" joined them from 2021/22.
 FIVE_GRADE_SCALE_FROM = datetime.date(2021, 1, 1)
+
+# The dashboards warn the PCC's office this many days before the response is due.
+RESPONSE_WARNING_DAYS = 14
 
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -82,6 +88,42 @@ class InspectionKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+@dataclass(frozen=True)
+class ResponseClock:
+    """Where the PCC's section 55 response to one inspection stands on a given day."""
+
+    inspection: "Inspection"
+    deadline: datetime.date | None
+    published: datetime.date | None
+    days_left: int | None  # negative once overdue; None when there is no deadline
+
+    @property
+    def state(self) -> str:
+        """published, no_deadline, overdue, due_soon (within RESPONSE_WARNING_DAYS) or due."""
+        if self.published:
+            return "published"
+        if self.deadline is None:
+            return "no_deadline"
+        if self.days_left < 0:
+            return "overdue"
+        return "due_soon" if self.days_left <= RESPONSE_WARNING_DAYS else "due"
+
+    @property
+    def needs_warning(self) -> bool:
+        return self.state in ("due_soon", "overdue")
+
+    @property
+    def days_overdue(self) -> int | None:
+        return -self.days_left if self.state == "overdue" else None
+
+    @property
+    def days_late(self) -> int | None:
+        """How late the response was published, if it was late."""
+        if self.published and self.deadline and self.published > self.deadline:
+            return (self.published - self.deadline).days
+        return None
+
+
 class InspectionQuerySet(models.QuerySet):
     def visible_to(self, user):
         # Everyone with a role sees the whole plan; an account with no role sees nothing.
@@ -127,6 +169,15 @@ class Inspection(models.Model):
         if self.published < RESPONSE_DEADLINE_FROM:
             return None
         return self.published + datetime.timedelta(days=RESPONSE_DEADLINE_DAYS - 1)
+
+    def response_clock(self, today: datetime.date) -> ResponseClock:
+        deadline = self.response_deadline
+        return ResponseClock(
+            inspection=self,
+            deadline=deadline,
+            published=self.response_published,
+            days_left=(deadline - today).days if deadline else None,
+        )
 
     @property
     def grade_scale(self) -> list[tuple[str, str]]:
@@ -209,6 +260,11 @@ class Finding(models.Model):
         help_text="The cause of concern a recommendation answers.",
     )
     register_id = models.CharField("HMICFRS register id", max_length=50, blank=True)
+    response_explanation = models.TextField(
+        "PCC's explanation",
+        blank=True,
+        help_text="For a recommendation: the action taken or proposed, or why none (section 55(5B)).",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -233,6 +289,11 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.reference}: {self.title or self.text[:60]}"
+
+    @property
+    def suggested_due(self) -> SuggestedDue | None:
+        """The deadline the finding's own words set, read from the report's publication date."""
+        return suggest_due_date(self.text, self.inspection.published)
 
     @property
     def addressed_to(self) -> str:

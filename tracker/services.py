@@ -125,7 +125,9 @@ def record_pcc_response(
     comments_received: datetime.date | None,
     response_published: datetime.date | None,
     response_link: str = "",
+    explanations: dict[int, str] | None = None,
 ) -> Inspection:
+    """The response's dates and link, and for each recommendation (by pk) the PCC's explanation."""
     _refuse_unless(permissions.can_record_pcc_response(by), "Only the PCC's office can record the PCC's response.")
     inspection = _lock(Inspection, inspection.pk)
     if comments_received and comments_invited and comments_received < comments_invited:
@@ -141,6 +143,21 @@ def record_pcc_response(
         reason="PCC response recorded",
         update_fields=["comments_invited", "comments_received", "response_published", "response_link"],
     )
+    explanations = explanations or {}
+    recommendations = inspection.findings.select_for_update().filter(
+        pk__in=explanations, kind=Finding.Kind.RECOMMENDATION
+    )
+    if len(recommendations) != len(explanations):
+        raise ActionRefused("Explanations can only be given for this inspection's recommendations.")
+    for recommendation in recommendations:
+        if recommendation.response_explanation != explanations[recommendation.pk]:
+            recommendation.response_explanation = explanations[recommendation.pk]
+            _save(
+                recommendation,
+                by=by,
+                reason="PCC response explanation recorded",
+                update_fields=["response_explanation"],
+            )
     return inspection
 
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("findings/<int:pk>/edit/", findings.finding_edit, name="finding-edit"),
     path("findings/<int:pk>/actions/new/", findings.action_create, name="action-create"),
     path("findings/<int:pk>/discharge/", findings.finding_discharge, name="finding-discharge"),
+    path("findings/<int:pk>/register/", findings.finding_register, name="finding-register"),
     # The PCC office
     path("review/", reports.review_queue, name="review-queue"),
     path("reports/panel/", reports.panel_report, name="panel-report"),

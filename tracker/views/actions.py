@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
 from ..exports import export_response
-from ..filters import filter_actions
+from ..filters import active_extra_filters, filter_actions
 from ..forms import (
     ActionEditForm,
     ActionFilterForm,
@@ -58,7 +58,15 @@ def _list_page(request, queryset, *, heading: str, nav: str):
     return render(
         request,
         "tracker/action_list.html",
-        {"heading": heading, "nav": nav, "form": form, "page": page, "query": query.urlencode(), "today": today},
+        {
+            "heading": heading,
+            "nav": nav,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": today,
+            "extra_filters": active_extra_filters(form),
+        },
     )
 
 

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
@@ -26,6 +27,7 @@ from ..filters import (
     RAGS,
     drifting_q,
     due_soon_date,
+    inactive_q,
     open_q,
     overdue_q,
     pending_extension_q,
@@ -36,6 +38,7 @@ from ..models import Action, ExtensionRequest, Finding, Inspection, User
 from ..templatetags.tracker import RAG_LABELS
 
 LIST_LIMIT = 20
+INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
 RED_LIST_LIMIT = 10
 HISTORY_LIMIT = 20
 WORKFLOW_PERMISSIONS = ("tracker.update_own_action", "tracker.manage_plan", "tracker.sign_off")
@@ -63,6 +66,7 @@ def _owner_section(user, today: datetime.date) -> dict:
         due_soon=Count("pk", filter=open_q() & Q(due_date__gte=today, due_date__lte=soon)),
         overdue=Count("pk", filter=overdue_q(today)),
         returned=Count("pk", filter=returned_q()),
+        inactive=Count("pk", filter=inactive_q()),
     )
     mine = "tracker:action-mine"
     due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
@@ -75,6 +79,7 @@ def _owner_section(user, today: datetime.date) -> dict:
             Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
             Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
             Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
+            Card(INACTIVE_LABEL, counts["inactive"], list_url(mine, inactive=1), "amber"),
         ],
     }
 
@@ -102,6 +107,7 @@ def _lead_section(today: datetime.date) -> dict:
         overdue=Count("pk", filter=overdue_q(today)),
         drifting=Count("pk", filter=drifting_q()),
         pending_extension=Count("pk", filter=pending_extension_q()),
+        inactive=Count("pk", filter=inactive_q()),
     )
     awaiting = Finding.objects.filter(~Exists(Action.objects.filter(finding=OuterRef("pk")))).select_related(
         "inspection"
@@ -119,6 +125,7 @@ def _lead_section(today: datetime.date) -> dict:
         "cards": [
             Card("Overdue actions", counts["overdue"], list_url(actions, overdue="on"), "red"),
             Card("Drifting: due date extended", counts["drifting"], list_url(actions, drifting=1), "amber"),
+            Card(INACTIVE_LABEL, counts["inactive"], list_url(actions, inactive=1), "amber"),
             pending_all,
         ],
         "awaiting_count": awaiting_count,
@@ -130,12 +137,6 @@ def _lead_section(today: datetime.date) -> dict:
     }
 
 
-def _response_clock(inspection, today: datetime.date) -> dict:
-    deadline = inspection.response_deadline
-    days_left = (deadline - today).days if deadline else None
-    return {"inspection": inspection, "deadline": deadline, "days_left": days_left, "days_overdue": -(days_left or 0)}
-
-
 def _reviewer_section(today: datetime.date) -> dict:
     counts = Action.objects.aggregate(
         **{status.value: Count("pk", filter=Q(status=status)) for status in Action.Status},
@@ -144,16 +145,18 @@ def _reviewer_section(today: datetime.date) -> dict:
     actions = "tracker:action-list"
     awaiting_response = Inspection.objects.filter(response_published__isnull=True).order_by("published", "pk")
     red = Action.objects.filter(rag_q("red", today)).for_list().order_by("due_date", "pk")[:RED_LIST_LIMIT]
+    # Soonest deadline first; reports with no statutory deadline last.
+    clocks = sorted(
+        (inspection.response_clock(today) for inspection in awaiting_response),
+        key=lambda clock: (clock.deadline is None, clock.deadline or today),
+    )
     return {
         "queue": Card("Waiting for sign-off", counts["submitted"], list_url(actions, status="submitted"), "purple"),
         "status_cards": [
             Card(status.label, counts[status.value], list_url(actions, status=status.value)) for status in Action.Status
         ],
-        # Soonest deadline first; reports with no statutory deadline last.
-        "clocks": sorted(
-            (_response_clock(inspection, today) for inspection in awaiting_response),
-            key=lambda clock: (clock["deadline"] is None, clock["deadline"] or today),
-        ),
+        "clocks": clocks,
+        "clock_warnings": [clock for clock in clocks if clock.needs_warning],
         "red": [(action, (today - action.due_date).days) for action in red],
         "red_all": Card(RAG_LABELS["red"], counts["red"], list_url(actions, rag="red"), "red"),
     }

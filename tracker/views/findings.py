@@ -5,6 +5,7 @@ calling one service; a refused or invalid POST shows the form again with
 what was typed and why.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
-from ..forms import ActionCreateForm, DischargeForm, FindingForm
+from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
 from . import forbid_unless, posted
 from .inspections import get_inspection, plan_form_page, show_refusal
@@ -63,6 +64,10 @@ def finding_detail(request, pk: int):
             "discharge": discharge,
             "can_manage": permissions.can_manage_plan(user) and not finding.is_discharged,
             "discharge_form": DischargeForm() if permissions.can_discharge(user, finding) else None,
+            "suggestion": finding.suggested_due,
+            "immediate_days": settings.TRACKER_IMMEDIATE_DAYS,
+            "can_record_response": permissions.can_record_pcc_response(user),
+            "can_update_register": permissions.can_manage_plan(user),
             "nav": "inspections",
         },
     )
@@ -121,11 +126,46 @@ def finding_edit(request, pk: int):
     )
 
 
+def _first_action_defaults(finding: Finding) -> dict:
+    """The first action's due date defaults to the deadline the finding's words set, if that is still ahead."""
+    suggestion = finding.suggested_due
+    if finding.action_count == 0 and suggestion and suggestion.date >= timezone.localdate():
+        return {"due_date": suggestion.date}
+    return {}
+
+
+@require_http_methods(["GET", "POST"])
+def finding_register(request, pk: int):
+    finding = get_finding(request, pk)
+    forbid_unless(
+        permissions.can_manage_plan(request.user), "Only an improvement lead can update the HMICFRS register mirror."
+    )
+    form = RegisterEntryForm(posted(request))
+    if form.is_valid():
+        try:
+            services.add_register_entry(finding, by=request.user, **form.cleaned_data)
+        except (services.ActionRefused, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "HMICFRS register update recorded")
+            return redirect("tracker:finding-detail", pk=finding.pk)
+    crumbs = finding_crumbs(finding)
+    return plan_form_page(
+        request,
+        form,
+        heading="Record an HMICFRS register update",
+        button="Save update",
+        caption=crumbs[-1][1],
+        cancel_url=crumbs[-1][0],
+        breadcrumbs=crumbs,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk: int):
     finding = get_finding(request, pk)
     forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
-    form = ActionCreateForm(posted(request))
+    form = ActionCreateForm(posted(request), initial=_first_action_defaults(finding))
     if form.is_valid():
         try:
             action = services.create_action(finding, by=request.user, **form.cleaned_data)

@@ -5,9 +5,6 @@ calling one service; a refused or invalid POST shows the form again with
 what was typed and why.
 """
 
-import datetime
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -57,43 +54,6 @@ def plan_form_page(request, form, *, heading: str, button: str, cancel_url: str,
     )
 
 
-# The section 55 clock ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResponseClock:
-    """Where the PCC's section 55 response stands today."""
-
-    deadline: datetime.date | None
-    published: datetime.date | None
-    days_left: int | None  # negative once overdue; None with no deadline
-
-    @property
-    def state(self) -> str:
-        if self.published:
-            return "published"
-        if self.deadline is None:
-            return "no_deadline"
-        return "overdue" if self.days_left < 0 else "due"
-
-    @property
-    def days_late(self) -> int | None:
-        """How late the response was published, if it was."""
-        if self.published and self.deadline and self.published > self.deadline:
-            return (self.published - self.deadline).days
-        return None
-
-    @property
-    def days_overdue(self) -> int | None:
-        return -self.days_left if self.state == "overdue" else None
-
-
-def response_clock(inspection: Inspection, today: datetime.date) -> ResponseClock:
-    deadline = inspection.response_deadline
-    days_left = (deadline - today).days if deadline else None
-    return ResponseClock(deadline=deadline, published=inspection.response_published, days_left=days_left)
-
-
 # Pages ------------------------------------------------------------------------------------
 
 
@@ -110,7 +70,7 @@ def inspection_list(request):
         )
     )
     for inspection in inspections:
-        inspection.clock = response_clock(inspection, today)
+        inspection.clock = inspection.response_clock(today)
     return render(
         request,
         "tracker/inspection_list.html",
@@ -150,7 +110,7 @@ def inspection_detail(request, slug: str):
             "judgements": list(inspection.judgements.all()),
             "finding_groups": findings_tree(findings),
             "finding_count": len(findings),
-            "clock": response_clock(inspection, today),
+            "clock": inspection.response_clock(today),
             "burn_up_points": points,
             "burn_up_svg": charts.burn_up_svg(points, today=today, title=f"Progress over time: {inspection.title}"),
             "can_manage": permissions.can_manage_plan(user),
@@ -227,10 +187,12 @@ def inspection_response(request, slug: str):
         "response_published": inspection.response_published,
         "response_link": inspection.response_link,
     }
-    form = PccResponseForm(posted(request), initial=initial)
+    recommendations = inspection.findings.filter(kind=Finding.Kind.RECOMMENDATION).order_by("pk")
+    form = PccResponseForm(posted(request), initial=initial, recommendations=recommendations)
     if form.is_valid():
+        dates_and_link = {name: form.cleaned_data[name] for name in initial}
         try:
-            services.record_pcc_response(inspection, by=request.user, **form.cleaned_data)
+            services.record_pcc_response(inspection, by=request.user, explanations=form.explanations, **dates_and_link)
         except (services.ActionRefused, ValidationError) as error:
             show_refusal(form, error)
         else:
@@ -242,7 +204,7 @@ def inspection_response(request, slug: str):
         heading="Record the PCC response",
         button="Save response",
         caption=inspection.title,
-        clock=response_clock(inspection, timezone.localdate()),
+        clock=inspection.response_clock(timezone.localdate()),
         cancel_url=reverse("tracker:inspection-detail", args=[inspection.slug]),
         breadcrumbs=[(reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title)],
     )

@@ -11,9 +11,17 @@ from django.views.decorators.http import require_safe
 
 from .. import permissions
 from ..filters import RAGS, rag_q
-from ..models import Action, ExtensionRequest, Finding, Inspection, ProgressUpdate, SignOff
+from ..models import (
+    Action,
+    ExtensionRequest,
+    Finding,
+    Inspection,
+    ProgressUpdate,
+    RegisterEntry,
+    RegisterStatus,
+    SignOff,
+)
 from . import forbid_unless, require_plan_access
-from .inspections import response_clock
 
 S = Action.Status
 # The panel meets every two or three months: "recently" means since about the last meeting.
@@ -94,20 +102,35 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
         .order_by("decided_at", "pk")
     )
 
+    latest_entry = RegisterEntry.objects.filter(finding=OuterRef("pk")).order_by("-date", "-pk")
+    on_register = (
+        Finding.objects.visible_to(user)
+        .exclude(register_id="")
+        .with_progress()
+        .annotate(
+            register_status=Subquery(latest_entry.values("status")[:1]),
+            register_date=Subquery(latest_entry.values("date")[:1]),
+        )
+        .order_by("pk")
+    )
+
     by_pk = {inspection.pk: inspection for inspection in inspections}
     for inspection in inspections:
         row = counts.get(inspection.pk, {})
         inspection.total = row.get("total", 0)
         inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
         inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAGS]
-        inspection.clock = response_clock(inspection, today)
-        inspection.red, inspection.unallocated, inspection.signed_off = [], [], []
+        inspection.clock = inspection.response_clock(today)
+        inspection.red, inspection.unallocated, inspection.signed_off, inspection.register = [], [], [], []
     for action in red_actions(actions, today):
         by_pk[action.finding.inspection_id].red.append(action)
     for finding in unallocated:
         by_pk[finding.inspection_id].unallocated.append(finding)
     for sign_off in signed_off:
         by_pk[sign_off.action.finding.inspection_id].signed_off.append(sign_off)
+    for finding in on_register:
+        finding.register_label = RegisterStatus(finding.register_status).label if finding.register_status else ""
+        by_pk[finding.inspection_id].register.append(finding)
     return inspections
 
 
