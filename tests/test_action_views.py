@@ -361,11 +361,12 @@ def test_lead_edits_and_reassigns(client, owner, other_owner, lead):
     client.force_login(lead)
     edit = url("action-edit", action)
 
-    missing_reason = client.post(edit, {"title": "New", "owner": other_owner.pk, "reason": ""})
+    missing_reason = client.post(edit, {"title": "New", "owner": other_owner.pk, "reason": "", "version": 1})
     assert missing_reason.status_code == 400
     assert b"New" in missing_reason.content
     assert Action.objects.get().title == "Old"
 
-    assert client.post(edit, {"title": "New", "owner": other_owner.pk, "reason": "Handover"}).status_code == 302
+    saved = client.post(edit, {"title": "New", "owner": other_owner.pk, "reason": "Handover", "version": 1})
+    assert saved.status_code == 302
     action = Action.objects.get()
     assert (action.title, action.owner) == ("New", other_owner)

@@ -171,6 +171,10 @@ class ActionAdmin(HistoryAdmin):
         # Actions are created by improvement leads on the site, through the workflow.
         return False
 
+    def save_model(self, request, obj, form, change):
+        obj.version += 1  # an edit here makes any form open on the site stale, as a site edit would
+        super().save_model(request, obj, form, change)
+
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.is_open:
             return False  # Signed off or withdrawn: final.

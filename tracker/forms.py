@@ -232,6 +232,8 @@ class ActionEditForm(TrackerForm):
     description = text_area("Description", required=False)
     owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label=None)
     reason = forms.CharField(label="Reason for the change", max_length=500, help_text="Recorded in the history.")
+    # The version the form was made from: a save from a stale page is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

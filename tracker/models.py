@@ -408,6 +408,8 @@ class Action(models.Model):
     due_date = models.DateField()
     original_due_date = models.DateField(help_text="The due date first agreed; extensions never change it.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    # Counts saves, so that an edit made from a stale page is caught (see services.edit_action).
+    version = models.PositiveIntegerField(default=1)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -41,6 +41,23 @@ class ActionRefused(Exception):
     """A move the rules do not allow, for this person or in this state."""
 
 
+class EditConflict(ActionRefused):
+    """Someone else saved the action after the editor loaded it: nothing of the edit is saved."""
+
+    def __init__(self, action: Action, changes: list[str]):
+        self.action = action
+        self.changes = changes
+        latest = action.history.select_related("history_user").order_by("-history_id").first()
+        who = f" by {latest.history_user}" if latest and latest.history_user else ""
+        when = f" at {timezone.localtime(latest.history_date):%-d %B %Y %H:%M}" if latest else ""
+        what = "; ".join(changes) if changes else "its status or records changed"
+        super().__init__(
+            f"Someone else changed this action while you were editing it (last{who}{when}): {what}. "
+            "Your changes have not been saved: they are still in the form. Check them against the changes, "
+            "then save again."
+        )
+
+
 def _refuse_unless(allowed: bool, message: str) -> None:
     if not allowed:
         raise ActionRefused(message)
@@ -53,6 +70,9 @@ def _lock(model, pk):
 def _save(obj, *, by, reason: str, update_fields: list[str] | None = None) -> None:
     obj._history_user = by
     obj._change_reason = reason
+    if isinstance(obj, Action) and not obj._state.adding:
+        obj.version += 1
+        update_fields = update_fields and [*update_fields, "version"]
     if update_fields is not None and hasattr(obj, "updated_at"):
         update_fields = [*update_fields, "updated_at"]
     obj.save(update_fields=update_fields)
@@ -261,13 +281,39 @@ def create_action(finding: Finding, *, by, title: str, owner, due_date: datetime
     return action
 
 
+EDITABLE_FIELDS = ("title", "description", "owner")
+
+
+def _changes_since(action: Action, version: int) -> list[str]:
+    """What differs between the action as it was at `version` and as it is now, in words."""
+    then = action.history.filter(version=version).order_by("-history_id").first()
+    if then is None:
+        return []
+    changes = []
+    for name in (*EDITABLE_FIELDS, "due_date", "status"):
+        field = Action._meta.get_field(name)
+        old, new = getattr(then, field.attname), getattr(action, field.attname)
+        if old != new:
+            if name == "owner":
+                old, new = then.owner, action.owner
+            elif field.choices:
+                old, new = dict(field.flatchoices)[old], dict(field.flatchoices)[new]
+            changes.append(f"{field.verbose_name} “{old}” → “{new}”")
+    return changes
+
+
 @transaction.atomic
-def edit_action(action: Action, *, by, reason: str, **changes) -> Action:
-    """Title, description and owner. Due dates move only through extensions, so none drifts unseen."""
-    allowed = {"title", "description", "owner"}
-    if unknown := set(changes) - allowed:
+def edit_action(action: Action, *, by, reason: str, based_on_version: int | None = None, **changes) -> Action:
+    """Title, description and owner. Due dates move only through extensions, so none drifts unseen.
+
+    based_on_version is the version the editor's form was made from: if the
+    action has been saved since, the edit is refused with what changed.
+    """
+    if unknown := set(changes) - set(EDITABLE_FIELDS):
         raise ValueError(f"edit_action cannot change {', '.join(sorted(unknown))}")
     action = _lock(Action, action.pk)
+    if based_on_version is not None and action.version != based_on_version:
+        raise EditConflict(action, _changes_since(action, based_on_version))
     if not action.is_open:
         raise ActionRefused(_closed_message(action))
     _refuse_unless(permissions.can_edit_action(by, action), "Only an improvement lead can edit an action.")

@@ -292,12 +292,19 @@ def action_edit(request, pk: int):
         permissions.can_edit_action(request.user, action), "Only an improvement lead can edit an open action."
     )
     initial = {"title": action.title, "description": action.description, "owner": action.owner}
-    form = ActionEditForm(posted(request), initial=initial)
+    form = ActionEditForm(posted(request), initial={**initial, "version": action.version})
     if form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in initial if form.cleaned_data[name] != initial[name]}
+        data = form.cleaned_data
+        changes = {name: data[name] for name in initial if data[name] != initial[name]}
         try:
-            if changes:
-                services.edit_action(action, by=request.user, reason=form.cleaned_data["reason"], **changes)
+            if changes or data["version"] != action.version:
+                services.edit_action(
+                    action, by=request.user, reason=data["reason"], based_on_version=data["version"], **changes
+                )
+        except services.EditConflict as conflict:
+            # Keep what they typed, and let a second save (made knowing the change) go through.
+            form = ActionEditForm({**request.POST.dict(), "version": conflict.action.version})
+            _refused(form, conflict)
         except services.ActionRefused as error:
             _refused(form, error)
         else:
