@@ -137,6 +137,17 @@ class ActionFactory(factory.django.DjangoModelFactory):
         overdue = factory.Trait(due_date=TODAY - datetime.timedelta(days=10))
 
 
+# The ActionFactory trait for each status, as keyword arguments: ActionFactory(**STATUS_TRAITS[status]).
+STATUS_TRAITS = {
+    Action.Status.NOT_STARTED: {},
+    Action.Status.IN_PROGRESS: {"in_progress": True},
+    Action.Status.BLOCKED: {"blocked": True},
+    Action.Status.SUBMITTED: {"submitted": True},
+    Action.Status.SIGNED_OFF: {"signed_off": True},
+    Action.Status.WITHDRAWN: {"withdrawn": True},
+}
+
+
 class EvidenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Evidence

@@ -16,14 +16,7 @@ from tracker.exports import HEADER
 from tracker.models import Action, ExtensionRequest, SignOff
 
 S = Action.Status
-TRAITS = {
-    S.NOT_STARTED: {},
-    S.IN_PROGRESS: {"in_progress": True},
-    S.BLOCKED: {"blocked": True},
-    S.SUBMITTED: {"submitted": True},
-    S.SIGNED_OFF: {"signed_off": True},
-    S.WITHDRAWN: {"withdrawn": True},
-}
+TRAITS = factories.STATUS_TRAITS
 
 
 def day(offset: int) -> datetime.date:

@@ -15,14 +15,7 @@ from tracker import permissions
 from tracker.models import Action, ExtensionRequest, SignOff
 
 S = Action.Status
-TRAITS = {
-    S.NOT_STARTED: {},
-    S.IN_PROGRESS: {"in_progress": True},
-    S.BLOCKED: {"blocked": True},
-    S.SUBMITTED: {"submitted": True},
-    S.SIGNED_OFF: {"signed_off": True},
-    S.WITHDRAWN: {"withdrawn": True},
-}
+TRAITS = factories.STATUS_TRAITS
 DUE_OFFSETS = [-20, -1, 0, 7, 14, 15, 60]
 COUNT_LINK = re.compile(r'<a (?:class="[^"]*" )?href="([^"]+)" data-count="(\d+)"')
 

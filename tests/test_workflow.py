@@ -27,15 +27,7 @@ def people(owner, other_owner, lead, reviewer, auditor, administrator):
 
 
 def action_in(status, owner, **kwargs):
-    traits = {
-        S.NOT_STARTED: {},
-        S.IN_PROGRESS: {"in_progress": True},
-        S.BLOCKED: {"blocked": True},
-        S.SUBMITTED: {"submitted": True},
-        S.SIGNED_OFF: {"signed_off": True},
-        S.WITHDRAWN: {"withdrawn": True},
-    }[status]
-    return factories.ActionFactory(owner=owner, **traits, **kwargs)
+    return factories.ActionFactory(owner=owner, **factories.STATUS_TRAITS[status], **kwargs)
 
 
 def latest_history(action):
