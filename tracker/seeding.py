@@ -5,15 +5,19 @@ so the demo's history is the same history that real use writes.
 """
 
 import datetime
+import itertools
 import json
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from . import permissions, services
 from .models import Action, Inspection, Theme, User
@@ -425,8 +429,29 @@ def build_demo_plan(inspection: Inspection, people: dict[str, User], today: date
     return actions
 
 
+@contextmanager
+def told_over_the_past_months(days: int = 150, step: datetime.timedelta = datetime.timedelta(hours=21)):
+    """Let the demo's story unfold over the past months rather than within one second.
+
+    Every timestamp the services, Django and simple-history write comes from
+    timezone.now(). While the demo plan is built, each call returns a moment a
+    little after the one before, starting `days` ago and never passing the real
+    now, so timelines, the burn-up chart and inactivity look as they would in use.
+    """
+    real_now = timezone.now()
+    start = real_now - datetime.timedelta(days=days)
+    calls = itertools.count()
+
+    def story_now() -> datetime.datetime:
+        return min(start + next(calls) * step, real_now)
+
+    with mock.patch.object(timezone, "now", story_now):
+        yield
+
+
 def seed_demo_plan(inspection: Inspection, people: dict[str, User], today: datetime.date) -> list[Action]:
     """Build the demo plan unless the inspection already has actions (then leave them alone, and return none)."""
     if Action.objects.filter(finding__inspection=inspection).exists():
         return []
-    return build_demo_plan(inspection, people, today)
+    with told_over_the_past_months():
+        return build_demo_plan(inspection, people, today)

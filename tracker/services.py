@@ -389,7 +389,7 @@ def _record_decision(**fields) -> SignOff:
     """Append a sign-off to the tamper-evident chain. Call inside the service's transaction."""
     SignOffChain.objects.get_or_create(pk=1)
     chain = SignOffChain.objects.select_for_update().get(pk=1)
-    sign_off = SignOff(**fields, previous_hash=chain.last_hash)
+    sign_off = SignOff(**fields, decided_at=timezone.now(), previous_hash=chain.last_hash)
     sign_off.record_hash = sign_off.compute_hash()
     sign_off.save()
     chain.last_hash = sign_off.record_hash
