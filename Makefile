@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    the site with the Hertfordshire plan and demo accounts, on http://127.0.0.1:$(PORT)
-#   make test   the whole suite (ruff, then pytest)
+#   make test   the whole suite (ruff, then pytest, browser tests included when Chromium is installed)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +9,7 @@ BIN = $(VENV)/bin
 # Tests run with DEBUG off, as in production; this key exists only for them.
 TEST_ENV = SECRET_KEY=test-only-not-a-secret DEBUG=
 
-.PHONY: run test lint format migrate seed clean
+.PHONY: run test lint format migrate seed screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,30 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The browser tests (tests/browser/) need Chromium: Debian's, or the one CHROMIUM names.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
 test: lint
+	@if [ -x "$(CHROMIUM)" ]; then echo "Browser tests: running, with $(CHROMIUM)"; \
+	else echo "Browser tests: SKIPPED, no Chromium at $(CHROMIUM) (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"; fi
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# PNGs of the main pages as each demo account sees them, into docs/screenshots/ (needs Chromium too).
+screenshots: $(VENV)/.dev
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Performance, apart from make test (see README, "Performance"); results go to docs/benchmarks/.
+#   make benchmark   every page on a small and a large generated plan, each in a fresh database
+#                    (SQLite files; PostgreSQL databases beside DATABASE_URL's when it is set)
+#   make loadtest    gunicorn on 127.0.0.1 serving the large plan to 20 simulated people for 60 s
+.PHONY: benchmark loadtest
+
+benchmark: $(VENV)/.dev
+	$(BIN)/python -m tests.benchmarks.run
+
+loadtest: $(VENV)/.dev
+	$(BIN)/python -m tests.benchmarks.load

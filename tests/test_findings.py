@@ -11,6 +11,9 @@ from tests.test_inspections import main_text, query_count
 from tracker import services
 from tracker.models import Action, Finding, RegisterEntry, SignOff
 
+# Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
+pytestmark = pytest.mark.django_db
+
 ROLES = ["owner", "lead", "reviewer", "auditor"]
 
 

@@ -14,6 +14,9 @@ from tests import factories
 from tracker import charts, services
 from tracker.models import Action, Inspection, Judgement
 
+# Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
+pytestmark = pytest.mark.django_db
+
 ROLES = ["owner", "lead", "reviewer", "auditor"]
 NO_DEADLINE = "No statutory deadline: published before 2 May 2017, when the 56-day limit began"
 

@@ -1,0 +1,267 @@
+"""Every page, for every role, passes axe-core's WCAG 2.2 AA rules in a real browser, forms
+with their errors showing too; and the sign-off journey works by keyboard alone, with the
+focus visible at every step."""
+
+import io
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.urls import resolve
+from playwright.sync_api import Locator, Page, expect
+
+import tracker.urls
+from tests import factories
+from tests.browser.conftest import PASSWORD
+from tracker import seeding, services
+from tracker.models import Action, ExtensionRequest, Finding, Inspection, User
+
+
+@dataclass
+class Visit:
+    path: str
+    status: int = 200
+    # Submit the page's form as it is after these fields are cleared (or filled), to see its errors.
+    errors: bool = False
+    clear: list[str] = field(default_factory=list)
+    fill: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def demo(monkeypatch):
+    """The demo plan (seed_demo), with one finding made ready to discharge."""
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
+    call_command("seed_demo", stdout=io.StringIO())
+    lead = User.objects.get(username="lead")
+    checklist = Action.objects.get(title__startswith="Introduce an initial investigation checklist")
+    services.withdraw_action(checklist, by=lead, reason="Folded into the crime recording system change.")
+
+    def action(title_start: str) -> Action:
+        return Action.objects.get(title__startswith=title_start)
+
+    return SimpleNamespace(
+        inspection=Inspection.objects.get(slug=seeding.HERTFORDSHIRE_SLUG),
+        ready_finding=checklist.finding,
+        open_finding=Finding.objects.get(reference="Rec1"),
+        returned=action("Control room supervisors dip-sample"),  # nadia.brook's: returned, with evidence
+        submitted=action("Set a minimum standard for supervisory review"),  # owner's: waiting for sign-off
+        extension=ExtensionRequest.objects.get(status=ExtensionRequest.Status.PENDING),
+        owners_own=action("Audit risk grading"),  # owner's: not started
+        leads_own=action("Build a what-works evidence base"),  # the lead's: in progress, with evidence
+        signed_off=action("Train every call handler"),
+    )
+
+
+def common_pages(demo) -> list[Visit]:
+    slug = demo.inspection.slug
+    return [
+        Visit("/"),
+        Visit("/actions/"),
+        Visit("/actions/?due_from=2027-02-01&due_to=2027-01-01"),  # the filter form, with an error
+        Visit(f"/actions/{demo.signed_off.pk}/"),
+        Visit("/inspections/"),
+        Visit(f"/inspections/{slug}/"),
+        Visit(f"/findings/{demo.open_finding.pk}/"),
+        Visit(f"/findings/{demo.ready_finding.pk}/"),
+        Visit("/reports/panel/"),
+        Visit("/reports/panel/?public=1"),
+        Visit("/no-such-page/", status=404),
+    ]
+
+
+def owner_pages(action: Action) -> list[Visit]:
+    pk = action.pk
+    pages = [
+        Visit("/actions/mine/"),
+        Visit(f"/actions/{pk}/"),
+        Visit(f"/actions/{pk}/progress/", errors=True),
+        Visit(f"/actions/{pk}/evidence/", errors=True),
+        Visit(f"/actions/{pk}/extension/", errors=True),
+        Visit("/review/", status=403),
+    ]
+    if action.status == Action.Status.IN_PROGRESS:
+        pages.append(Visit(f"/actions/{pk}/submit/"))  # the note is optional: an empty submission would succeed
+    return pages
+
+
+def lead_pages(demo) -> list[Visit]:
+    slug, pk, finding = demo.inspection.slug, demo.leads_own.pk, demo.open_finding.pk
+    return [
+        Visit("/actions/mine/"),
+        Visit(f"/actions/{pk}/"),
+        Visit(f"/actions/{demo.extension.action_id}/"),
+        Visit(f"/extensions/{demo.extension.pk}/decide/", errors=True),
+        Visit(f"/actions/{pk}/edit/", errors=True, clear=["Title", "Reason for the change"]),
+        Visit(f"/actions/{pk}/withdraw/", errors=True),
+        Visit(f"/actions/{pk}/extension/", errors=True),
+        Visit(f"/actions/{pk}/submit/"),
+        Visit(f"/findings/{finding}/actions/new/", errors=True),
+        Visit(f"/findings/{finding}/edit/", errors=True, clear=["Reference", "Text"]),
+        Visit(f"/findings/{finding}/register/", errors=True),
+        Visit(f"/inspections/{slug}/findings/new/", errors=True),
+        Visit("/inspections/new/", errors=True),
+        Visit(f"/inspections/{slug}/edit/", errors=True, clear=["Title", "Slug"]),
+        Visit("/review/", status=403),
+    ]
+
+
+def reviewer_pages(demo) -> list[Visit]:
+    pk, slug = demo.submitted.pk, demo.inspection.slug
+    return [
+        Visit("/review/"),
+        Visit(f"/actions/{pk}/"),
+        Visit(f"/actions/{demo.returned.pk}/"),
+        Visit(f"/actions/{pk}/sign-off/"),  # the comment is optional: an empty submission would sign it off
+        Visit(f"/actions/{pk}/return/", errors=True),
+        Visit(f"/findings/{demo.ready_finding.pk}/discharge/"),
+        Visit(f"/inspections/{slug}/response/", errors=True, fill={"Link to the published response": "not a link"}),
+        Visit("/inspections/new/", status=403),
+    ]
+
+
+def auditor_pages(demo) -> list[Visit]:
+    return [Visit(f"/actions/{demo.returned.pk}/"), Visit(f"/actions/{demo.returned.pk}/progress/", status=403)]
+
+
+ROLE_PAGES = {
+    "owner": lambda demo: owner_pages(demo.owners_own),
+    "nadia.brook": lambda demo: owner_pages(demo.returned),
+    "lead": lead_pages,
+    "reviewer": reviewer_pages,
+    "auditor": auditor_pages,
+    "admin": lambda demo: [Visit("/review/", status=403)],
+}
+
+
+def show_errors(page: Page, visit: Visit) -> None:
+    """Submit the form on a form page with its required fields empty, and wait for its error summary."""
+    form = page.locator("main form").last
+    for label in visit.clear:
+        form.get_by_label(label, exact=False).first.fill("")
+    for label, value in visit.fill.items():
+        form.get_by_label(label).fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+@pytest.mark.parametrize("username", ROLE_PAGES)
+def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
+    page = sign_in(username)
+    problems = []
+    for visit in common_pages(demo) + ROLE_PAGES[username](demo):
+        response = page.goto(visit.path)
+        assert response.status == visit.status, f"{visit.path} answered {response.status}"
+        problems += accessibility_problems(page)
+        if visit.errors:
+            show_errors(page, visit)
+            problems += accessibility_problems(page)
+    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+# Not pages: the load balancers' health check (plain text) and evidence downloads (files).
+NOT_PAGES = {"tracker:healthz", "tracker:evidence-download"}
+
+
+def test_every_page_of_the_site_is_in_the_check(demo):
+    visits = common_pages(demo) + [visit for pages in ROLE_PAGES.values() for visit in pages(demo)]
+    checked = {resolve(urlsplit(visit.path).path).view_name for visit in visits if visit.status != 404}
+    every_page = {f"tracker:{pattern.name}" for pattern in tracker.urls.urlpatterns}
+    assert every_page - NOT_PAGES - checked == set(), "Add these pages to the accessibility check"
+
+
+def test_sign_in_and_error_pages_pass_axe_signed_out(new_page, accessibility_problems, settings):
+    page = new_page()
+    problems = []
+    page.goto("/accounts/login/")
+    problems += accessibility_problems(page)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    problems += accessibility_problems(page)
+    assert page.goto("/no-such-page/").status == 404
+    problems += accessibility_problems(page)
+
+    factories.OwnerFactory(username="owner")
+    page.goto("/accounts/login/")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.get_by_label("Username").fill("owner")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signing in is paused for this account")
+    problems += accessibility_problems(page)
+    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+def test_the_page_for_an_account_with_no_role_passes_axe(sign_in, accessibility_problems):
+    factories.UserFactory(username="newcomer")
+    page = sign_in("newcomer", heading="You do not have a role yet")
+    problems = accessibility_problems(page)  # the page with its success banner
+    assert not problems, "\n".join(problems)
+
+
+# Keyboard only ---------------------------------------------------------------------------
+
+STYLE = """el => {
+  const s = getComputedStyle(el);
+  return {outline: [s.outlineStyle, s.outlineWidth, s.outlineColor], boxShadow: s.boxShadow,
+          background: s.backgroundColor, color: s.color, underline: s.textDecorationLine, border: s.borderColor};
+}"""
+TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def assert_focus_visible(page: Page) -> None:
+    """The focused element looks different from how it looks unfocused, and not only in a transparent outline."""
+    focused = page.locator(":focus")
+    expect(focused).to_have_count(1)
+    with_focus = focused.evaluate(STYLE)
+    without_focus = focused.evaluate(f"el => {{ el.blur(); const style = ({STYLE})(el); el.focus(); return style; }}")
+    style, width, colour = with_focus["outline"]
+    outline_shows = style != "none" and width != "0px" and colour != TRANSPARENT
+    changed = {name for name in with_focus if with_focus[name] != without_focus[name]}
+    visible = changed - {"outline"} or ("outline" in changed and outline_shows)
+    assert visible, f"No visible focus on {focused.evaluate('el => el.outerHTML.slice(0, 160)')}"
+
+
+def tab_to(page: Page, target: Locator, *, key: str = "Tab", limit: int = 60) -> None:
+    """Press Tab (or Shift+Tab) until the target has the focus, checking the focus is visible at every stop."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        assert_focus_visible(page)
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{target} never got the focus in {limit} presses of {key}")
+
+
+def test_reviewer_signs_off_by_keyboard_alone_with_the_focus_always_visible(demo, new_page, accessibility_problems):
+    page = new_page()
+    page.goto("/accounts/login/")
+    tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type("reviewer")
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(PASSWORD)
+    tab_to(page, page.get_by_role("button", name="Sign in"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+    tab_to(page, page.get_by_role("link", name="Review queue", exact=True))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Sign-off queue", level=1)).to_be_visible()
+
+    title = demo.submitted.title
+    tab_to(page, page.locator("td").get_by_role("link").filter(has_text=title))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+    # Past the comment to the button, then back to write the comment first.
+    sign_off = page.get_by_role("button", name="Sign off")
+    tab_to(page, sign_off)
+    tab_to(page, page.get_by_label("Comment (optional)"), key="Shift+Tab")
+    page.keyboard.type("Standard and system change checked.")
+    tab_to(page, sign_off)
+    page.keyboard.press("Space")
+    expect(page.get_by_role("alert").filter(has_text="Success")).to_contain_text("Action signed off")
+    demo.submitted.refresh_from_db()
+    assert demo.submitted.status == Action.Status.SIGNED_OFF
+    problems = accessibility_problems(page)  # the page with its success banner
+    assert not problems, "\n".join(problems)
