@@ -334,6 +334,17 @@ class FindingForm(TrackerModelForm):
 # Filters ----------------------------------------------------------------------------------
 
 
+class LongSelect(forms.Select):
+    """A select for lists that grow with the plan (every inspection, every owner).
+
+    Its options are written by one loop in one template, not a template each: at a hundred
+    inspections, rendering each option separately was most of what made a national-scale
+    plan's action list slower than a small one's. No option groups, which these never have.
+    """
+
+    template_name = "tracker/forms/long_select.html"
+
+
 class ActionFilterForm(TrackerForm):
     """Filters for the action list. Every field is optional; bad values are reported, not fatal."""
 
@@ -346,9 +357,16 @@ class ActionFilterForm(TrackerForm):
         required=False,
         choices=[("", "Any"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("complete", "Complete")],
     )
-    owner = forms.ModelChoiceField(label="Owner", required=False, queryset=User.objects.none(), empty_label="Anyone")
+    owner = forms.ModelChoiceField(
+        label="Owner", required=False, queryset=User.objects.none(), empty_label="Anyone", widget=LongSelect
+    )
     inspection = forms.ModelChoiceField(
-        label="Inspection", required=False, queryset=Inspection.objects.all(), to_field_name="slug", empty_label="Any"
+        label="Inspection",
+        required=False,
+        queryset=Inspection.objects.all(),
+        to_field_name="slug",
+        empty_label="Any",
+        widget=LongSelect,
     )
     theme = forms.ModelChoiceField(label="Theme", required=False, queryset=Theme.objects.all(), empty_label="Any")
     kind = forms.ChoiceField(label="Finding kind", required=False, choices=[("", "Any"), *Finding.Kind.choices])

@@ -437,10 +437,19 @@ class Action(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="action_title_required"),
         ]
         indexes = [
-            # The open and overdue lists: status filter, ordered by due date.
-            models.Index(fields=["status", "due_date"], name="action_status_due"),
+            # The open and overdue lists: status filter, ordered by due date. With created_at it also
+            # covers the dashboards' whole-plan counts (RAG, overdue, inactive): they read this index,
+            # not the table.
+            models.Index(fields=["status", "due_date", "created_at"], name="action_status_due"),
             # "My actions".
             models.Index(fields=["owner", "status", "due_date"], name="action_owner_status_due"),
+            # The action list's order (due date, then pk) and the red lists (open and overdue, most
+            # overdue first: reviewer dashboard, ?rag=red, ?overdue=on): walked in due-date order with
+            # the status read from the index, stopping at the end of the page.
+            models.Index(fields=["due_date", "status"], name="action_due_status"),
+            # Progress by inspection and by finding (lead dashboard, inspection and finding pages,
+            # panel report): counts by status from the index alone.
+            models.Index(fields=["finding", "status"], name="action_finding_status"),
         ]
 
     def __str__(self):
@@ -479,6 +488,11 @@ class ProgressUpdate(models.Model):
 
     class Meta:
         ordering = ["action", "created_at", "pk"]
+        indexes = [
+            # An action's latest note: inactive actions (dashboards, ?inactive=1), the review queue's
+            # submission time, the panel report's latest note; and the timeline's order.
+            models.Index(fields=["action", "created_at"], name="progressupdate_action_created"),
+        ]
         constraints = [
             choices_constraint("status_from", Action.Status, "progressupdate_status_from_valid", blank=True),
             choices_constraint("status_to", Action.Status, "progressupdate_status_to_valid", blank=True),
@@ -556,6 +570,11 @@ class ExtensionRequest(models.Model):
             models.UniqueConstraint(
                 fields=["action"], condition=Q(status="pending"), name="extensionrequest_one_pending"
             ),
+        ]
+        indexes = [
+            # Requests waiting for a decision, oldest first (lead dashboard): read in order, stopping at
+            # the list's end, where PostgreSQL otherwise joined every action to sort them all.
+            models.Index(fields=["status", "requested_at"], name="extensionrequest_status_asked"),
         ]
 
     def __str__(self):

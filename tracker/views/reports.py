@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
@@ -26,6 +27,7 @@ from . import forbid_unless, require_plan_access
 S = Action.Status
 # The panel meets every two or three months: "recently" means since about the last meeting.
 PANEL_RECENT_DAYS = 90
+QUEUE_PAGE_SIZE = 50
 
 
 @require_safe
@@ -37,17 +39,27 @@ def review_queue(request):
         .order_by("-created_at", "-pk")
         .values("created_at")[:1]
     )
-    actions = list(
+    submitted_at = Coalesce(Subquery(last_submission), "updated_at")
+    queue = (
         Action.objects.visible_to(user)
         .filter(status=S.SUBMITTED)
+        .annotate(submitted_at=submitted_at)
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    # A page at a time, as the action list: a backlog of hundreds must not make one enormous page.
+    # The page is sorted from ids alone; only its own rows are then read in full, joined and counted.
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = list(
+        Action.objects.filter(pk__in=page.object_list)
         .for_list()
         .select_related("submitted_by")
-        .annotate(submitted_at=Coalesce(Subquery(last_submission), "updated_at"), evidence_count=Count("evidence"))
+        .annotate(submitted_at=submitted_at, evidence_count=Count("evidence"))
         .order_by("submitted_at", "pk")
     )
     for action in actions:
         action.is_conflicted = permissions.is_conflicted(user, action)
-    return render(request, "tracker/review_queue.html", {"actions": actions, "nav": "review"})
+    return render(request, "tracker/review_queue.html", {"actions": actions, "page": page, "nav": "review"})
 
 
 def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, int]]:
@@ -76,7 +88,9 @@ def red_actions(actions, today: datetime.date) -> list[Action]:
         )
         .order_by("due_date", "pk")
     )
-    notes = ProgressUpdate.objects.select_related("author").in_bulk([a.latest_note_id for a in red if a.latest_note_id])
+    # One query however many: in_bulk() splits a long list of ids into several on SQLite.
+    latest_notes = actions.overdue(today).annotate(latest_note_id=Subquery(latest_note)).values("latest_note_id")
+    notes = {note.pk: note for note in ProgressUpdate.objects.select_related("author").filter(pk__in=latest_notes)}
     for action in red:
         action.latest_note = notes.get(action.latest_note_id)
         action.days_overdue = (today - action.due_date).days
@@ -92,12 +106,14 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
         )
     )
     actions = Action.objects.visible_to(user)
+    since_start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
     counts = counts_by_inspection(actions, today)
     unallocated = Finding.objects.filter(
         ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=Inspection.objects.visible_to(user)
     ).order_by("pk")
     signed_off = (
-        SignOff.objects.filter(action__in=actions, decision=SignOff.Decision.APPROVE, decided_at__date__gte=since)
+        # Since the start of that day, not decided_at__date: a plain range, with no date() worked out for every row.
+        SignOff.objects.filter(action__in=actions, decision=SignOff.Decision.APPROVE, decided_at__gte=since_start)
         .select_related("action__finding", "decided_by")
         .order_by("decided_at", "pk")
     )
