@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
-from . import forbid_unless, posted, require_plan_access
+from . import forbid_unless, posted, require_plan_access, show_refusal
 
 PAGE_SIZE = 50
 
@@ -157,10 +157,6 @@ def _form_page(request, action: Action, form, *, heading: str, button: str, warn
     )
 
 
-def _refused(form, error: services.ActionRefused) -> None:
-    form.add_error(None, str(error))
-
-
 @require_http_methods(["GET", "POST"])
 def action_progress(request, pk: int):
     action = get_action(request, pk)
@@ -175,7 +171,7 @@ def action_progress(request, pk: int):
                 action, by=request.user, note=form.cleaned_data["note"], move_to=form.cleaned_data.get("move_to", "")
             )
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Progress note added")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -195,7 +191,7 @@ def action_evidence(request, pk: int):
         try:
             services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Evidence added")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -229,7 +225,7 @@ def action_submit(request, pk: int):
         try:
             services.submit_for_sign_off(action, by=request.user, note=form.cleaned_data["note"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Submitted for sign-off: the PCC's office will review it")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -251,7 +247,7 @@ def action_sign_off(request, pk: int):
         try:
             services.sign_off_action(action, by=request.user, comment=form.cleaned_data["comment"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Action signed off")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -267,7 +263,7 @@ def action_return(request, pk: int):
         try:
             services.return_action(action, by=request.user, comment=form.cleaned_data["comment"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Action returned to its owner")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -285,7 +281,7 @@ def action_withdraw(request, pk: int):
         try:
             services.withdraw_action(action, by=request.user, reason=form.cleaned_data["reason"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Action withdrawn")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -311,9 +307,9 @@ def action_edit(request, pk: int):
         except services.EditConflict as conflict:
             # Keep what they typed, and let a second save (made knowing the change) go through.
             form = ActionEditForm({**request.POST.dict(), "version": conflict.action.version})
-            _refused(form, conflict)
+            show_refusal(form, conflict)
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Action updated" if changes else "Nothing was changed")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -332,7 +328,7 @@ def extension_request(request, pk: int):
         try:
             services.request_extension(action, by=request.user, **form.cleaned_data)
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Extension requested: an improvement lead will decide it")
             return redirect("tracker:action-detail", pk=action.pk)
@@ -355,7 +351,7 @@ def extension_decide(request, pk: int):
         try:
             services.decide_extension(extension, by=request.user, approve=approve, comment=form.cleaned_data["comment"])
         except services.ActionRefused as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, "Extension approved: the due date has moved" if approve else "Extension refused")
             return redirect("tracker:action-detail", pk=action.pk)

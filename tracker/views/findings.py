@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import forbid_unless, posted
-from .inspections import get_inspection, plan_form_page, show_refusal
+from . import forbid_unless, posted, show_refusal
+from .inspections import get_inspection, plan_form_page
 
 LEAD_ONLY = "Only an improvement lead can add or edit findings."
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."

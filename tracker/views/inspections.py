@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from . import forbid_unless, posted, require_plan_access
+from . import forbid_unless, posted, require_plan_access, show_refusal
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -30,11 +30,6 @@ KIND_HEADINGS = {
 def get_inspection(request, slug: str) -> Inspection:
     """The inspection if this person may see it; otherwise 404, as if it did not exist."""
     return get_object_or_404(Inspection.objects.visible_to(request.user), slug=slug)
-
-
-def show_refusal(form, error: services.ActionRefused | ValidationError) -> None:
-    """A service's refusal, on the form, in the service's own words."""
-    form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
 
 
 def plan_form_page(request, form, *, heading: str, button: str, cancel_url: str, breadcrumbs=(), **extra):
