@@ -419,6 +419,7 @@ def test_only_a_lead_can_add_an_inspection(client, request, role):
         ({"slug": "not a slug!"}, "slug", "Enter a valid"),
         ({"slug": "herts-peel-2016"}, "slug", "Inspection with this Slug already exists."),
         ({"link": "not a web address"}, "link", "Enter a web address"),
+        ({"published": "02/03/2017", "overall_grade": "adequate"}, "overall_grade", "was not a grade for reports"),
     ],
 )
 def test_bad_inspection_input_is_explained_and_nothing_saved(client, lead, inspection, change, field, message):

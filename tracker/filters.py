@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from .models import Action, ExtensionRequest, ProgressUpdate, SignOff
+from .models import Action, ExtensionRequest, SignOff, inactive_condition
 
 RAGS = ("red", "amber", "green", "complete")
 OPEN_STATUSES = [status.value for status in Action.Status if status not in Action.FINAL_STATUSES]
@@ -64,15 +64,7 @@ def pending_extension_q() -> Q:
 
 
 def inactive_q() -> Q:
-    """In the owner's hands with no progress note for settings.TRACKER_INACTIVITY_DAYS.
-
-    The same actions as Action.objects.inactive() (a note is never older than its action), but
-    asked of each row: "no note since the cutoff" is one probe of the (action, created_at) index,
-    where pk__in=inactive() computed every action's latest note, whichever actions were counted.
-    """
-    cutoff = timezone.now() - datetime.timedelta(days=settings.TRACKER_INACTIVITY_DAYS)
-    recent_note = ProgressUpdate.objects.filter(action=OuterRef("pk"), created_at__gte=cutoff)
-    return open_q() & ~Q(status=Action.Status.SUBMITTED) & Q(created_at__lt=cutoff) & ~Exists(recent_note)
+    return inactive_condition(timezone.now())
 
 
 # Filters the form does not carry: the dashboards link to them, and the list keeps

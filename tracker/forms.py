@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from .models import OGL_ATTRIBUTION, Action, Finding, Inspection, RegisterStatus, Theme, User
+from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, RegisterStatus, Theme, User
 from .services import PROGRESS_MOVES
 
 
@@ -254,6 +254,19 @@ class InspectionForm(TrackerModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.fields["attribution"].initial = OGL_ATTRIBUTION
+
+    def clean(self):
+        cleaned = super().clean()
+        grade, published = cleaned.get("overall_grade"), cleaned.get("published")
+        if grade and published and grade != Grade.NOT_GRADED:
+            scale = dict(Inspection(published=published).grade_scale)
+            if grade not in scale:
+                self.add_error(
+                    "overall_grade",
+                    f"“{Grade(grade).label}” was not a grade for reports published then: "
+                    f"use one of {', '.join(scale.values())}",
+                )
+        return cleaned
 
 
 class PccResponseForm(TrackerForm):

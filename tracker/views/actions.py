@@ -140,7 +140,7 @@ def action_detail(request, pk: int):
     return render(request, "tracker/action_detail.html", _action_context(request, action))
 
 
-def _form_page(request, action: Action, form, *, heading: str, button: str, warning: bool = False, status=200):
+def _form_page(request, action: Action, form, *, heading: str, button: str, warning: bool = False):
     return render(
         request,
         "tracker/action_form.html",
@@ -153,7 +153,7 @@ def _form_page(request, action: Action, form, *, heading: str, button: str, warn
             "warning": warning,
             "nav": "actions",
         },
-        status=400 if form.is_bound and form.errors else status,
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
