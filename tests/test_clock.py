@@ -228,7 +228,8 @@ def card_links(html: str) -> dict[str, tuple[str, int]]:
 def test_inactive_actions_are_flagged_on_dashboards_and_the_count_matches_its_list(client, owner, lead, role):
     quiet = factories.ActionFactory(owner=owner, in_progress=True, due_date=days(90))
     busy = factories.ActionFactory(owner=owner, in_progress=True, due_date=days(90))
-    Action.objects.filter(pk__in=[quiet.pk, busy.pk]).update(created_at=timezone.now() - datetime.timedelta(days=45))
+    long_ago = timezone.now() - datetime.timedelta(days=45)
+    Action.objects.filter(pk__in=[quiet.pk, busy.pk]).update(created_at=long_ago, last_progress_at=long_ago)
     services.record_progress(busy, by=owner, note="Still going")
     client.force_login(owner if role == "owner" else lead)
 

@@ -228,10 +228,36 @@ def test_lead_lists_are_cut_short_with_a_link_to_the_rest(client, lead):
 
     page = dashboard(client, lead)
 
-    assert page.count("asked on") == 20
+    assert page.count("asked on") == 10
     assert '<a href="/actions/?pending_extension=1" data-count="21">All 21 actions' in page
     assert "Findings awaiting allocation: 21" in page
-    assert "And 1 more: see each inspection's page." in page
+    assert "And 11 more: see each inspection's page." in page
+
+
+def test_lead_sees_the_latest_inspections_progress_and_a_link_to_every_one(client, lead):
+    for year in range(2010, 2022):
+        finding = factories.FindingFactory(
+            inspection__title=f"PEEL {year}", inspection__published=datetime.date(year, 3, 1)
+        )
+        make_action(S.SIGNED_OFF, finding=finding)
+        make_action(S.IN_PROGRESS, finding=finding)
+
+    page = dashboard(client, lead)
+
+    assert "Progress by inspection: the 10 published most recently" in page
+    assert re.findall(r">PEEL (\d{4})</a>", page) == [str(y) for y in range(2021, 2011, -1)]
+    assert "PEEL 2011" not in page and "PEEL 2010" not in page
+    assert '<a href="/inspections/">All 12 inspections, with their progress</a>' in page
+    assert page.count("50%") == 10
+
+
+def test_lead_sees_every_inspection_when_there_are_few(client, lead):
+    make_action(S.IN_PROGRESS)
+
+    page = dashboard(client, lead)
+
+    assert "<caption>Progress by inspection</caption>" in page
+    assert "All 1 inspections" not in page
 
 
 def test_reviewer_sees_queue_clocks_progress_and_red_items(client, reviewer):
@@ -307,13 +333,14 @@ def test_query_count_does_not_grow_with_the_plan(client, owner, lead, reviewer, 
 
 # Every page: session, user, the user's permissions, its groups' permissions. Then:
 # owner: the owner's counts.
-# lead: the owner's counts, the plan's counts, unallocated findings counted, inspections with progress,
-#   unallocated findings listed, waiting extension requests.
+# lead: the owner's counts, inspections counted, the latest inspections with progress, four counts
+#   of the plan (overdue, drifting, inactive, extensions waiting), unallocated findings counted and
+#   listed, waiting extension requests.
 # reviewer: counts by status, the red count, inspections awaiting a PCC response, the red list.
 # auditor: the latest history rows with their users.
 # nobody: the administrators to ask.
 # And last, the session saved again (savepoint, update, release) to push back its idle expiry.
-QUERIES = {"owner": 8, "lead": 13, "reviewer": 11, "auditor": 8, "nobody": 8}
+QUERIES = {"owner": 8, "lead": 17, "reviewer": 11, "auditor": 8, "nobody": 8}
 
 
 @pytest.mark.parametrize(("role", "expected"), QUERIES.items())

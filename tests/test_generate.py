@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q
 
 from tests.benchmarks.generate import generate, plan_sizes
 from tracker import permissions, services
@@ -17,6 +17,8 @@ from tracker.models import (
     SignOff,
     SignOffChain,
     User,
+    drift,
+    last_progress,
 )
 
 SCALE = 0.002  # 1 inspection, 8 findings, 40 actions, 400 rows of action history
@@ -109,3 +111,12 @@ def test_services_work_on_a_generated_plan_and_a_second_plan_continues_the_chain
 
     assert Action.objects.count() == 2 * plan_sizes(SCALE)["actions"]
     assert chain_problems() == []
+
+
+def test_kept_sums_agree_with_the_records(plan):
+    """last_progress_at and drift, written by the generator, are what the models would keep."""
+    worked_out = Action.objects.annotate(progress=last_progress(OuterRef("pk")), approved=drift(OuterRef("pk")))
+    assert worked_out.filter(drift__gt=0).exists()
+    assert worked_out.filter(last_progress_at__gt=F("created_at")).exists()
+    assert not worked_out.exclude(last_progress_at=F("progress")).exists()
+    assert not worked_out.exclude(drift=F("approved")).exists()

@@ -1,13 +1,26 @@
 """The rules the database holds itself, and the questions models answer."""
 
 import datetime
+import importlib
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from tests import factories
-from tracker.models import Action, Finding, Inspection, Judgement, ProgressUpdate, RegisterEntry, SignOff, Theme
+from tracker import services
+from tracker.models import (
+    Action,
+    ExtensionRequest,
+    Finding,
+    Inspection,
+    Judgement,
+    ProgressUpdate,
+    RegisterEntry,
+    SignOff,
+    Theme,
+)
 
 TODAY = factories.TODAY
 
@@ -251,3 +264,66 @@ def test_finding_status_is_derived_from_its_actions(owner, reviewer):
     assert status() == Finding.Status.READY_TO_DISCHARGE
     factories.SignOffFactory(action=None, finding=finding)
     assert status() == Finding.Status.DISCHARGED
+
+
+# Sums an action keeps of its records ---------------------------------------------------------
+
+
+def test_open_and_final_statuses_share_out_every_status():
+    assert set(Action.OPEN_STATUSES) | set(Action.FINAL_STATUSES) == set(Action.Status)
+    assert not set(Action.OPEN_STATUSES) & set(Action.FINAL_STATUSES)
+    assert set(Action.OWNERS_STATUSES) == set(Action.OPEN_STATUSES) - {Action.Status.SUBMITTED}
+
+
+@pytest.mark.django_db
+def test_an_action_keeps_the_time_of_its_latest_progress(owner):
+    action = factories.ActionFactory(owner=owner, in_progress=True)
+    assert action.last_progress_at >= action.created_at
+
+    note = services.record_progress(action, by=owner, note="Trainers booked")
+    action.refresh_from_db()
+    assert action.last_progress_at == note.created_at
+
+    factories.ProgressUpdateFactory(action=factories.ActionFactory())  # another action's note changes nothing
+    action.refresh_from_db()
+    assert action.last_progress_at == note.created_at
+
+
+@pytest.mark.django_db
+def test_an_action_keeps_the_count_of_its_approved_extensions(owner, lead):
+    action = factories.ActionFactory(owner=owner, in_progress=True, due_date=datetime.date(2030, 1, 1))
+
+    refused = services.request_extension(action, by=owner, proposed_date=datetime.date(2030, 6, 1), reason="Staff")
+    services.decide_extension(refused, by=lead, approve=False, comment="No")
+    action.refresh_from_db()
+    assert action.drift == 0
+
+    for month in (2, 3):
+        asked = services.request_extension(
+            action, by=owner, proposed_date=datetime.date(2030, month, 1), reason="Training"
+        )
+        services.decide_extension(asked, by=lead, approve=True)
+    action.refresh_from_db()
+    assert action.drift == 2
+    assert Action.objects.filter(drift=2).get() == action
+
+
+@pytest.mark.django_db
+def test_the_migration_works_out_the_kept_sums_from_the_records(owner, lead):
+    from django.apps import apps
+
+    work_out = importlib.import_module("tracker.migrations.0006_action_progress_and_drift").work_out
+    action = factories.ActionFactory(owner=owner, in_progress=True)
+    note = services.record_progress(action, by=owner, note="Started")
+    factories.ExtensionRequestFactory(
+        action=action, status=ExtensionRequest.Status.APPROVED, decided_by=lead, decided_at=timezone.now()
+    )
+    quiet = factories.ActionFactory(owner=owner)
+    Action.objects.update(drift=7, last_progress_at=timezone.now() + datetime.timedelta(days=9))
+
+    work_out(apps, None)
+
+    action.refresh_from_db()
+    quiet.refresh_from_db()
+    assert (action.drift, action.last_progress_at) == (1, note.created_at)
+    assert (quiet.drift, quiet.last_progress_at) == (0, quiet.created_at)

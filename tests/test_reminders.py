@@ -99,7 +99,8 @@ def test_inactive_actions_are_flagged_to_their_owner(owner, settings):
     settings.TRACKER_INACTIVITY_DAYS = 30
     quiet = factories.ActionFactory(owner=owner, in_progress=True, title="Quiet", due_date=days(90))
     busy = factories.ActionFactory(owner=owner, in_progress=True, title="Busy", due_date=days(90))
-    Action.objects.filter(pk__in=[quiet.pk, busy.pk]).update(created_at=timezone.now() - datetime.timedelta(days=45))
+    long_ago = timezone.now() - datetime.timedelta(days=45)
+    Action.objects.filter(pk__in=[quiet.pk, busy.pk]).update(created_at=long_ago, last_progress_at=long_ago)
     services.record_progress(busy, by=owner, note="Still going")
 
     run()

@@ -155,7 +155,9 @@ def names(db):
 def plan(names, today):
     """One action in every status and RAG, with notes, an extension and a recent sign-off."""
     owner, author, reviewer = names["owner"], names["author"], names["reviewer"]
-    inspection = factories.InspectionFactory(title="PEEL 2016 effectiveness")
+    inspection = factories.InspectionFactory(
+        title="PEEL 2016 effectiveness", slug="peel-2016", published=days(today, -400)
+    )
     finding = factories.FindingFactory(inspection=inspection, reference="AFI1")
     factories.FindingFactory(inspection=inspection, reference="AFI2", title="Stalking and harassment")
     soon = settings.TRACKER_DUE_SOON_DAYS
@@ -266,7 +268,7 @@ def test_staff_version_names_owners_authors_and_reviewers(client, names, plan):
     assert "Priya Ransome" in html
     assert "Agnes Holloway" in html
     assert "Tobias Fairweather" in html
-    assert 'href="/reports/panel/?public=1"' in html
+    assert 'href="/reports/panel/?inspection=peel-2016&amp;public=1"' in html
     assert "Generated on" in html
 
 
@@ -281,13 +283,56 @@ def test_public_version_names_no_staff(client, names, plan):
         assert user.first_name not in html
         assert user.last_name not in html
     assert "This is the public version." in html
-    assert 'href="/reports/panel/"' in html
+    assert 'href="/reports/panel/?inspection=peel-2016"' in html
+    assert '<input type="hidden" name="public" value="1">' in html
     # The same facts as the staff version, without the names.
     assert "Trainer off sick: new dates sought." in html
     assert "Retrain call handlers in THRIVE" in html
 
 
-@pytest.mark.parametrize("query", ["", "?public=1"])
+def test_panel_report_covers_the_latest_inspection_until_asked_for_another(client, names, plan, today):
+    older = factories.InspectionFactory(title="Crime data integrity 2014", slug="cdi-2014", published=days(today, -900))
+    factories.ActionFactory(finding__inspection=older, owner=names["owner"], due_date=days(today, -9))
+    client.force_login(names["viewer"])
+
+    latest = client.get("/reports/panel/")
+    chosen = client.get("/reports/panel/?inspection=cdi-2014")
+    every = client.get("/reports/panel/?inspection=all")
+
+    assert [i.slug for i in latest.context["inspections"]] == ["peel-2016"]
+    assert "It covers one inspection of 2: PEEL 2016 effectiveness." in main_text(latest)
+    assert '<option value="peel-2016" selected>' in main_text(latest)
+    assert [i.slug for i in chosen.context["inspections"]] == ["cdi-2014"]
+    assert "Retrain call handlers in THRIVE" not in main_text(chosen)
+    assert [i.slug for i in every.context["inspections"]] == ["peel-2016", "cdi-2014"]
+    assert "It covers every inspection: 2." in main_text(every)
+    assert '<option value="all" selected>' in main_text(every)
+
+
+@pytest.mark.parametrize("query", ["?inspection=no-such-report", "?inspection=", "?inspection=all&inspection=x"])
+def test_panel_report_refuses_an_unknown_inspection_plainly(client, names, plan, query):
+    client.force_login(names["viewer"])
+
+    response = client.get(f"/reports/panel/{query}")
+
+    assert response.status_code == 400
+    html = main_text(response)
+    assert "There is a problem" in html
+    assert "Choose an inspection" in html
+    assert response.context["inspections"] == []
+    assert "No inspections yet" not in html
+
+
+def test_panel_report_with_no_inspections_says_so(client, names):
+    client.force_login(names["viewer"])
+
+    response = client.get("/reports/panel/")
+
+    assert response.status_code == 200
+    assert "No inspections yet." in main_text(response)
+
+
+@pytest.mark.parametrize("query", ["", "?public=1", "?inspection=all"])
 def test_panel_report_runs_the_same_queries_however_many_rows(client, names, plan, today, query):
     def grow(size):
         for _ in range(size):

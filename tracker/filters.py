@@ -9,18 +9,18 @@ Each must agree with its Python twin on the model (Action.rag, is_overdue).
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from .models import Action, ExtensionRequest, SignOff, inactive_condition
 
 RAGS = ("red", "amber", "green", "complete")
-OPEN_STATUSES = [status.value for status in Action.Status if status not in Action.FINAL_STATUSES]
+OPEN_STATUSES = [status.value for status in Action.OPEN_STATUSES]
 
 
 def open_q() -> Q:
-    return ~Q(status__in=Action.FINAL_STATUSES)
+    return Q(status__in=Action.OPEN_STATUSES)
 
 
 def overdue_q(today: datetime.date) -> Q:
@@ -53,8 +53,7 @@ def returned_q() -> Q:
 
 def drifting_q() -> Q:
     """Open, and the due date has moved at least once (drift >= 1)."""
-    approved = ExtensionRequest.objects.filter(action=OuterRef("pk"), status=ExtensionRequest.Status.APPROVED)
-    return open_q() & Q(Exists(approved))
+    return open_q() & Q(drift__gt=0)
 
 
 def pending_extension_q() -> Q:
@@ -81,12 +80,6 @@ def active_extra_filters(form) -> list[tuple[str, str]]:
     """(name, description) of each extra filter the request turns on."""
     data = form.data if form.is_bound else {}
     return [(name, description) for name, (description, _) in EXTRA_FILTERS.items() if data.get(name) == "1"]
-
-
-def with_drift(queryset):
-    """drift: the number of approved extensions, counted in the same query as the rows."""
-    approved = Q(extension_requests__status=ExtensionRequest.Status.APPROVED)
-    return queryset.annotate(drift=Count("extension_requests", filter=approved))
 
 
 def search_q(text: str) -> Q:

@@ -357,6 +357,50 @@ class LongSelect(forms.Select):
 
     template_name = "tracker/forms/long_select.html"
 
+    def optgroups(self, name, value, attrs=None):
+        """Each option as value, label and whether it is chosen: the fields the template reads.
+
+        Django builds a whole widget context for each option, for templates that may use any of
+        it; at a hundred owners and a hundred inspections that was a fifth of the action list's time.
+        """
+        chosen = set(value)
+        options = [
+            {"value": option_value, "label": label, "selected": str(option_value) in chosen}
+            for option_value, label in self.choices
+        ]
+        return [(None, options, 0)]
+
+
+class PanelReportForm(TrackerForm):
+    """What the panel report covers: one inspection, or every one.
+
+    A panel usually takes one report at a meeting, and one inspection's report costs the
+    same however large the plan; every inspection is there for the whole plan at once,
+    and costs what the whole plan holds, as an export does.
+    """
+
+    EVERY = "all"
+
+    inspection = forms.ChoiceField(
+        label="Inspections in this report",
+        help_text="One inspection, as a panel usually takes them, or every inspection in the plan.",
+        widget=LongSelect,
+        error_messages={
+            "required": "Choose an inspection, or every inspection",
+            "invalid_choice": "Choose an inspection from the list, or every inspection",
+        },
+    )
+
+    def __init__(self, *args, inspections: list[tuple[str, str]], **kwargs):
+        """`inspections`: (slug, title) of each inspection the viewer may see, in the order to offer them."""
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].choices = [(self.EVERY, "Every inspection"), *inspections]
+
+    def chosen(self, inspections):
+        """The inspections asked for, from the queryset of those the viewer may see."""
+        slug = self.cleaned_data["inspection"]
+        return inspections if slug == self.EVERY else inspections.filter(slug=slug)
+
 
 class ActionFilterForm(TrackerForm):
     """Filters for the action list. Every field is optional; bad values are reported, not fatal."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -353,26 +353,40 @@ class ActionStatus(models.TextChoices):
 def inactive_condition(now: datetime.datetime) -> Q:
     """In the owner's hands with no progress note for settings.TRACKER_INACTIVITY_DAYS.
 
-    Asked of each action as "created before the cutoff and no note since": one
-    probe of the (action, created_at) index, where working out every action's
-    latest note first cost the dashboards most of their time at 20,000 actions.
+    Action.last_progress_at is the later of its creation and its latest note.
     """
     cutoff = now - datetime.timedelta(days=settings.TRACKER_INACTIVITY_DAYS)
-    recent_note = ProgressUpdate.objects.filter(action=OuterRef("pk"), created_at__gte=cutoff)
-    in_owners_hands = ~Q(status__in=[*Action.FINAL_STATUSES, ActionStatus.SUBMITTED])
-    return in_owners_hands & Q(created_at__lt=cutoff) & ~Exists(recent_note)
+    return Q(status__in=Action.OWNERS_STATUSES, last_progress_at__lt=cutoff)
+
+
+def last_progress(action) -> Greatest:
+    """Action.last_progress_at worked out from the records: the later of its creation and its latest note."""
+    latest_note = ProgressUpdate.objects.filter(action=action).order_by("-created_at").values("created_at")[:1]
+    return Greatest("created_at", Coalesce(Subquery(latest_note), "created_at"))
+
+
+def drift(action) -> Coalesce:
+    """Action.drift worked out from the records: its approved extension requests."""
+    approved = (
+        ExtensionRequest.objects.filter(action=action, status=ExtensionRequest.Status.APPROVED)
+        .order_by()
+        .values("action")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(approved), 0)
 
 
 class ActionQuerySet(models.QuerySet):
     def open(self):
-        return self.exclude(status__in=Action.FINAL_STATUSES)
+        return self.filter(status__in=Action.OPEN_STATUSES)
 
     def overdue(self, today: datetime.date):
         return self.open().filter(due_date__lt=today)
 
     def needing_owner(self):
         """Open and in the owner's hands: not waiting for the PCC's office."""
-        return self.open().exclude(status=ActionStatus.SUBMITTED)
+        return self.filter(status__in=Action.OWNERS_STATUSES)
 
     def inactive(self, now: datetime.datetime):
         return self.filter(inactive_condition(now))
@@ -404,6 +418,11 @@ class ActionQuerySet(models.QuerySet):
 class Action(models.Model):
     Status = ActionStatus
     FINAL_STATUSES = (ActionStatus.SIGNED_OFF, ActionStatus.WITHDRAWN)
+    # Every status that is not final, named rather than "NOT IN the final ones": a list of values
+    # is a few ranges of the (status, ...) indexes, where NOT IN reads every entry.
+    OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED, ActionStatus.SUBMITTED)
+    # Open and not waiting for the PCC's office.
+    OWNERS_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
 
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
     title = models.CharField(max_length=200)
@@ -425,6 +444,13 @@ class Action(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by the records they sum up (ProgressUpdate.save, ExtensionRequest.save), so that the
+    # whole-plan counts of inactive and drifting actions read a range of one index, where asking
+    # every open action for its notes or its extensions read them all.
+    last_progress_at = models.DateTimeField(
+        auto_now_add=True, help_text="When it was created, or its latest progress note."
+    )
+    drift = models.PositiveIntegerField(default=0, editable=False, help_text="Approved extensions to its due date.")
 
     history = HistoricalRecords()
     objects = ActionQuerySet.as_manager()
@@ -454,6 +480,10 @@ class Action(models.Model):
             # Progress by inspection and by finding (lead dashboard, inspection and finding pages,
             # panel report): counts by status from the index alone.
             models.Index(fields=["finding", "status"], name="action_finding_status"),
+            # Inactive actions: in the owner's hands, with no progress since the cutoff.
+            models.Index(fields=["status", "last_progress_at"], name="action_status_progress"),
+            # Drifting actions: open, with a due date extended at least once.
+            models.Index(fields=["status", "drift"], name="action_status_drift"),
         ]
 
     def __str__(self):
@@ -505,6 +535,10 @@ class ProgressUpdate(models.Model):
 
     def __str__(self):
         return f"Note on {self.action} by {self.author}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Action.objects.filter(pk=self.action_id).update(last_progress_at=last_progress(OuterRef("pk")))
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
@@ -579,10 +613,17 @@ class ExtensionRequest(models.Model):
             # Requests waiting for a decision, oldest first (lead dashboard): read in order, stopping at
             # the list's end, where PostgreSQL otherwise joined every action to sort them all.
             models.Index(fields=["status", "requested_at"], name="extensionrequest_status_asked"),
+            # The actions with a request waiting, from the index alone (pending_extension_q): the lead
+            # dashboard's count and the list's filter.
+            models.Index(fields=["status", "action"], name="extensionrequest_status_action"),
         ]
 
     def __str__(self):
         return f"Extension of {self.action} to {self.proposed_date}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Action.objects.filter(pk=self.action_id).update(drift=drift(OuterRef("pk")))
 
 
 class SignOffDecision(models.TextChoices):

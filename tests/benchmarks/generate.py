@@ -607,6 +607,7 @@ def _draft_action(plan: _Plan, finding: Finding, people: dict, number: int, fina
         status=S.NOT_STARTED,
         created_at=created,
         updated_at=created,
+        last_progress_at=created,
     )
     plan.add(action)
     return _Draft(action, final, events, created + datetime.timedelta(hours=2), end, shifts)
@@ -628,6 +629,7 @@ def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
         plan.record(action, when, user, "~", reason)
 
     def note(when, author, text, status_from="", status_to=""):
+        action.last_progress_at = max(action.last_progress_at, when)  # as ProgressUpdate.save keeps it
         # The most numerous record (about 90,000): built plainly, as the factory adds nothing to these fields.
         plan.add(
             ProgressUpdate(
@@ -712,6 +714,7 @@ def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
             plan.record(request, decided, decider, "~", request.decision_comment or f"Extension {verdict}")
             if approve:
                 action.due_date = request.proposed_date
+                action.drift += 1  # as ExtensionRequest.save keeps it
                 save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
         elif event == "submit":
             action.submitted_by = owner

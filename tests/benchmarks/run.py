@@ -155,6 +155,14 @@ def pages(summary: dict) -> list[dict]:
         },
         {"name": "Review queue", "path": reverse("tracker:review-queue"), "user": reviewer, "kind": "list"},
         {"name": "Panel report", "path": reverse("tracker:panel-report"), "user": reviewer, "kind": "page"},
+        {
+            # The whole plan in one report: it grows with the inspections in it, compared per inspection.
+            "name": "Panel report, every inspection",
+            "path": f"{reverse('tracker:panel-report')}?inspection=all",
+            "user": reviewer,
+            "kind": "page",
+            "per_row": True,
+        },
         {"name": "CSV export, one inspection", "path": listing(**one_inspection, format="csv"), "user": lead},
         {"name": "Excel export, one inspection", "path": listing(**one_inspection, format="xlsx"), "user": lead},
         {
@@ -180,7 +188,9 @@ def read(response) -> bytes:
 
 
 def export_rows(page: dict, body: bytes) -> int | None:
-    """Rows in an export, or in a list page's table (its body rows)."""
+    """Rows in an export, in a list page's table (its body rows), or inspections in a panel report."""
+    if "/reports/panel/" in page["path"]:
+        return body.count(b'class="report-section"')
     if page.get("kind") == "list":
         return max(body.count(b"<tr") - body.count(b"<thead"), 0)
     if "format=csv" in page["path"]:
@@ -391,8 +401,9 @@ def ratio(small: dict, large: dict, *, per_row: bool) -> float:
 def combine(small: list[dict], large: list[dict]) -> list[dict]:
     rows = []
     for s, big in zip(small, large, strict=True):
-        # Exports asked for different numbers of rows are compared per row; lists just say how many they show.
-        per_row = bool(s.get("rows")) and s["rows"] != big.get("rows") and "export" in s["name"]
+        # Exports (and the whole-plan report) asked for different numbers of rows are compared per row;
+        # lists just say how many they show.
+        per_row = bool(s.get("rows")) and s["rows"] != big.get("rows") and s["per_row"]
         rows.append(
             {
                 "name": s["name"],
@@ -507,6 +518,7 @@ def measure_all(children: dict[str, Child]) -> dict[str, list[dict]]:
                 {
                     "name": page["name"],
                     "path": path,
+                    "per_row": page["per_row"],
                     **counted[size],
                     "median_ms": round(statistics.median(times[size]), 2),
                     "min_ms": round(min(times[size]), 2),

@@ -37,7 +37,8 @@ from ..filters import (
 from ..models import Action, ExtensionRequest, Finding, Inspection, User
 from ..templatetags.tracker import RAG_LABELS
 
-LIST_LIMIT = 20
+LIST_LIMIT = 10
+PROGRESS_LIMIT = 10
 INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
 RED_LIST_LIMIT = 10
 HISTORY_LIMIT = 20
@@ -98,17 +99,28 @@ def _inspection_progress(inspection) -> dict:
 
 
 def _lead_section(today: datetime.date) -> dict:
+    inspection_count = Inspection.objects.count()
+    # The latest inspections only, counted alone: every inspection is on the inspections page.
+    latest = Inspection.objects.order_by("-published", "title", "pk")[:PROGRESS_LIMIT]
     signed_off = Q(findings__actions__status=Action.Status.SIGNED_OFF)
     # Meta.ordering does not apply to a GROUP BY query, so the order is spelt out.
-    inspections = Inspection.objects.annotate(
-        action_count=Count("findings__actions"), signed_off_count=Count("findings__actions", filter=signed_off)
-    ).order_by("-published", "title", "pk")
-    counts = Action.objects.aggregate(
-        overdue=Count("pk", filter=overdue_q(today)),
-        drifting=Count("pk", filter=drifting_q()),
-        pending_extension=Count("pk", filter=pending_extension_q()),
-        inactive=Count("pk", filter=inactive_q()),
+    inspections = (
+        Inspection.objects.filter(pk__in=latest.values("pk"))
+        .annotate(
+            action_count=Count("findings__actions"), signed_off_count=Count("findings__actions", filter=signed_off)
+        )
+        .order_by("-published", "title", "pk")
     )
+    # A query each, not one pass with a filter per count: each reads only its own index range.
+    counts = {
+        name: Action.objects.filter(condition).count()
+        for name, condition in (
+            ("overdue", overdue_q(today)),
+            ("drifting", drifting_q()),
+            ("pending_extension", pending_extension_q()),
+            ("inactive", inactive_q()),
+        )
+    }
     awaiting = Finding.objects.filter(~Exists(Action.objects.filter(finding=OuterRef("pk")))).select_related(
         "inspection"
     )
@@ -122,6 +134,7 @@ def _lead_section(today: datetime.date) -> dict:
     )
     return {
         "progress": [_inspection_progress(inspection) for inspection in inspections],
+        "inspection_count": inspection_count,
         "cards": [
             Card("Overdue actions", counts["overdue"], list_url(actions, overdue="on"), "red"),
             Card("Drifting: due date extended", counts["drifting"], list_url(actions, drifting=1), "amber"),

@@ -1,10 +1,11 @@
 """The PCC office's pages: the sign-off queue, and the Police and Crime Panel report (staff and public versions)."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,9 +13,9 @@ from django.views.decorators.http import require_safe
 
 from .. import permissions
 from ..filters import RAGS, rag_q
+from ..forms import PanelReportForm
 from ..models import (
     Action,
-    ExtensionRequest,
     Finding,
     Inspection,
     ProgressUpdate,
@@ -82,10 +83,7 @@ def red_actions(actions, today: datetime.date) -> list[Action]:
     red = list(
         actions.overdue(today)
         .select_related("owner", "finding")
-        .annotate(
-            latest_note_id=Subquery(latest_note),
-            drift=Count("extension_requests", filter=Q(extension_requests__status=ExtensionRequest.Status.APPROVED)),
-        )
+        .annotate(latest_note_id=Subquery(latest_note))
         .order_by("due_date", "pk")
     )
     # One query however many: in_bulk() splits a long list of ids into several on SQLite.
@@ -97,19 +95,16 @@ def red_actions(actions, today: datetime.date) -> list[Action]:
     return red
 
 
-def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
-    """Every inspection with what the panel report says of it."""
-    approved = Q(findings__actions__extension_requests__status=ExtensionRequest.Status.APPROVED)
+def panel_inspections(chosen, today: datetime.date, since: datetime.date) -> list:
+    """The chosen inspections, each with what the panel report says of it."""
     inspections = list(
-        Inspection.objects.visible_to(user).annotate(
-            drift=Count("findings__actions__extension_requests", filter=approved, distinct=True)
-        )
+        chosen.annotate(drift=Coalesce(Sum("findings__actions__drift"), 0)).order_by("-published", "title", "pk")
     )
-    actions = Action.objects.visible_to(user)
+    actions = Action.objects.filter(finding__inspection__in=chosen)
     since_start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
     counts = counts_by_inspection(actions, today)
     unallocated = Finding.objects.filter(
-        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=Inspection.objects.visible_to(user)
+        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=chosen
     ).order_by("pk")
     signed_off = (
         # Since the start of that day, not decided_at__date: a plain range, with no date() worked out for every row.
@@ -120,7 +115,7 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
 
     latest_entry = RegisterEntry.objects.filter(finding=OuterRef("pk")).order_by("-date", "-pk")
     on_register = (
-        Finding.objects.visible_to(user)
+        Finding.objects.filter(inspection__in=chosen)
         .exclude(register_id="")
         .with_progress()
         .annotate(
@@ -152,20 +147,32 @@ def panel_inspections(user, today: datetime.date, since: datetime.date) -> list:
 
 @require_safe
 def panel_report(request):
-    """For the Police and Crime Panel; ?public=1 is the version with no staff names, for publication."""
+    """For the Police and Crime Panel, on one inspection or every one; ?public=1 leaves out staff names."""
     require_plan_access(request)
     today = timezone.localdate()
     since = today - datetime.timedelta(days=PANEL_RECENT_DAYS)
+    visible = Inspection.objects.visible_to(request.user)
+    offered = list(visible.order_by("-published", "title", "pk").values_list("slug", "title"))
+    # With nothing asked, the report is on the latest inspection, and says how to choose another.
+    asked = request.GET if "inspection" in request.GET else {"inspection": offered[0][0] if offered else "all"}
+    form = PanelReportForm(asked, inspections=offered)
+    inspections = panel_inspections(form.chosen(visible), today, since) if form.is_valid() else []
+    public = request.GET.get("public") == "1"
     return render(
         request,
         "tracker/panel_report.html",
         {
-            "inspections": panel_inspections(request.user, today, since),
-            "public": request.GET.get("public") == "1",
+            "form": form,
+            "inspections": inspections,
+            "every": form.is_valid() and form.cleaned_data["inspection"] == form.EVERY,
+            "offered_count": len(offered),
+            "scope": urlencode({"inspection": form.data.get("inspection", "")}),
+            "public": public,
             "generated": timezone.localtime(),
             "since": since,
             "recent_days": PANEL_RECENT_DAYS,
             "due_soon_days": settings.TRACKER_DUE_SOON_DAYS,
             "nav": "panel",
         },
+        status=200 if form.is_valid() else 400,
     )
