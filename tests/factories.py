@@ -8,6 +8,7 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from tracker import permissions
 from tracker.models import (
@@ -126,11 +127,13 @@ class ActionFactory(factory.django.DjangoModelFactory):
         submitted = factory.Trait(
             status=Action.Status.SUBMITTED,
             submitted_by=factory.SelfAttribute("owner"),
+            submitted_at=factory.LazyFunction(timezone.now),
             with_evidence=factory.RelatedFactory("tests.factories.EvidenceFactory", factory_related_name="action"),
         )
         signed_off = factory.Trait(
             status=Action.Status.SIGNED_OFF,
             submitted_by=factory.SelfAttribute("owner"),
+            submitted_at=factory.LazyFunction(timezone.now),
             with_evidence=factory.RelatedFactory("tests.factories.EvidenceFactory", factory_related_name="action"),
         )
         withdrawn = factory.Trait(status=Action.Status.WITHDRAWN)

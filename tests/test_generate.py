@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, F, OuterRef, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from tests.benchmarks.generate import generate, plan_sizes
 from tracker import permissions, services
@@ -120,3 +120,9 @@ def test_kept_sums_agree_with_the_records(plan):
     assert worked_out.filter(last_progress_at__gt=F("created_at")).exists()
     assert not worked_out.exclude(last_progress_at=F("progress")).exists()
     assert not worked_out.exclude(drift=F("approved")).exists()
+    submissions = ProgressUpdate.objects.filter(action=OuterRef("pk"), status_to=Action.Status.SUBMITTED)
+    submitted = Action.objects.filter(submitted_by__isnull=False).annotate(
+        latest=Subquery(submissions.order_by("-created_at").values("created_at")[:1])
+    )
+    assert submitted.exists()
+    assert not submitted.exclude(submitted_at=F("latest")).exists()

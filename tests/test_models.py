@@ -327,3 +327,19 @@ def test_the_migration_works_out_the_kept_sums_from_the_records(owner, lead):
     quiet.refresh_from_db()
     assert (action.drift, action.last_progress_at) == (1, note.created_at)
     assert (quiet.drift, quiet.last_progress_at) == (0, quiet.created_at)
+
+
+@pytest.mark.django_db
+def test_an_action_keeps_when_it_was_last_submitted(owner, reviewer):
+    action = factories.ActionFactory(owner=owner, in_progress=True)
+    factories.EvidenceFactory(action=action)
+    services.submit_for_sign_off(action, by=owner)
+    first = Action.objects.get(pk=action.pk).submitted_at
+    services.return_action(action, by=reviewer, comment="Show the audit")
+
+    services.submit_for_sign_off(action, by=owner)
+
+    action.refresh_from_db()
+    latest_submission = ProgressUpdate.objects.filter(action=action, status_to=Action.Status.SUBMITTED).last()
+    assert first < action.submitted_at
+    assert abs(action.submitted_at - latest_submission.created_at) < datetime.timedelta(seconds=1)

@@ -41,6 +41,7 @@ def submitted(finding, owner, when):
     factories.EvidenceFactory(action=action)
     services.submit_for_sign_off(action, by=owner)
     ProgressUpdate.objects.filter(action=action, status_to=S.SUBMITTED).update(created_at=when)
+    Action.objects.filter(pk=action.pk).update(submitted_at=when)
     return action
 
 

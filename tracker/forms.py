@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -402,6 +403,30 @@ class PanelReportForm(TrackerForm):
         return inspections if slug == self.EVERY else inspections.filter(slug=slug)
 
 
+class RowsChoiceIterator(ModelChoiceIterator):
+    """Options as (value, label) rows read straight from the database: no model instance for each."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.field.choice_rows(self.queryset)
+
+
+class InspectionFilterField(forms.ModelChoiceField):
+    iterator = RowsChoiceIterator
+
+    def choice_rows(self, inspections):
+        return inspections.values_list("slug", "title")
+
+
+class OwnerFilterField(forms.ModelChoiceField):
+    iterator = RowsChoiceIterator
+
+    def choice_rows(self, people):
+        for pk, first_name, last_name, username in people.values_list("pk", "first_name", "last_name", "username"):
+            yield pk, f"{first_name} {last_name}".strip() or username  # as User.__str__
+
+
 class ActionFilterForm(TrackerForm):
     """Filters for the action list. Every field is optional; bad values are reported, not fatal."""
 
@@ -414,10 +439,10 @@ class ActionFilterForm(TrackerForm):
         required=False,
         choices=[("", "Any"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("complete", "Complete")],
     )
-    owner = forms.ModelChoiceField(
+    owner = OwnerFilterField(
         label="Owner", required=False, queryset=User.objects.none(), empty_label="Anyone", widget=LongSelect
     )
-    inspection = forms.ModelChoiceField(
+    inspection = InspectionFilterField(
         label="Inspection",
         required=False,
         queryset=Inspection.objects.all(),

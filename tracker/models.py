@@ -441,6 +441,9 @@ class Action(models.Model):
         related_name="+",
         help_text="Who last submitted it for sign-off: they may not sign it off.",
     )
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last submitted for sign-off."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -484,6 +487,8 @@ class Action(models.Model):
             models.Index(fields=["status", "last_progress_at"], name="action_status_progress"),
             # Drifting actions: open, with a due date extended at least once.
             models.Index(fields=["status", "drift"], name="action_status_drift"),
+            # The sign-off queue, oldest submission first.
+            models.Index(fields=["status", "submitted_at"], name="action_status_submitted"),
         ]
 
     def __str__(self):

@@ -376,9 +376,9 @@ def submit_for_sign_off(action: Action, *, by, note: str = "") -> Action:
         )
     if not action.evidence.exists():
         raise ActionRefused("Add evidence before submitting this action for sign-off.")
-    action.submitted_by = by
+    action.submitted_by, action.submitted_at = by, timezone.now()
     reason = note or "Submitted for sign-off"
-    _move(action, S.SUBMITTED, by=by, reason=reason, extra_fields=("submitted_by",))
+    _move(action, S.SUBMITTED, by=by, reason=reason, extra_fields=("submitted_by", "submitted_at"))
     ProgressUpdate.objects.create(
         action=action, author=by, note=reason, status_from=S.IN_PROGRESS, status_to=S.SUBMITTED
     )

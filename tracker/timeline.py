@@ -15,7 +15,16 @@ from .models import Action, ExtensionRequest, SignOff, User
 # Fields whose changes are told by their own records (progress notes, sign-offs,
 # extension decisions), or that are bookkeeping.
 DATE = "%-d %B %Y"
-TOLD_ELSEWHERE = {"status", "submitted_by", "due_date", "updated_at", "created_at", "last_progress_at", "drift"}
+TOLD_ELSEWHERE = {
+    "status",
+    "submitted_by",
+    "submitted_at",
+    "due_date",
+    "updated_at",
+    "created_at",
+    "last_progress_at",
+    "drift",
+}
 
 
 @dataclass

@@ -717,7 +717,7 @@ def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
                 action.drift += 1  # as ExtensionRequest.save keeps it
                 save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
         elif event == "submit":
-            action.submitted_by = owner
+            action.submitted_by, action.submitted_at = owner, when
             text = rng.choice(SUBMIT_NOTES)
             move(when, owner, S.SUBMITTED, text, text)
         elif event in ("return", "sign_off"):

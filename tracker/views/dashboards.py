@@ -159,7 +159,10 @@ def _reviewer_section(today: datetime.date) -> dict:
     counts["red"] = Action.objects.filter(rag_q("red", today)).count()
     actions = "tracker:action-list"
     awaiting_response = Inspection.objects.filter(response_published__isnull=True).order_by("published", "pk")
-    red = Action.objects.filter(rag_q("red", today)).for_list().order_by("due_date", "pk")[:RED_LIST_LIMIT]
+    # The most overdue first, chosen from the index before anything is joined to them: joined
+    # first, every red action was read in full only to keep ten.
+    most_overdue = Action.objects.filter(rag_q("red", today)).order_by("due_date", "pk").values("pk")[:RED_LIST_LIMIT]
+    red = Action.objects.filter(pk__in=most_overdue).for_list().order_by("due_date", "pk")
     # Soonest deadline first; reports with no statutory deadline last.
     clocks = sorted(
         (inspection.response_clock(today) for inspection in awaiting_response),

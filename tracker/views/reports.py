@@ -35,27 +35,21 @@ QUEUE_PAGE_SIZE = 50
 def review_queue(request):
     user = request.user
     forbid_unless(permissions.is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
-    last_submission = (
-        ProgressUpdate.objects.filter(action=OuterRef("pk"), status_to=S.SUBMITTED)
-        .order_by("-created_at", "-pk")
-        .values("created_at")[:1]
-    )
-    submitted_at = Coalesce(Subquery(last_submission), "updated_at")
     queue = (
         Action.objects.visible_to(user)
         .filter(status=S.SUBMITTED)
-        .annotate(submitted_at=submitted_at)
         .order_by("submitted_at", "pk")
         .values_list("pk", flat=True)
     )
     # A page at a time, as the action list: a backlog of hundreds must not make one enormous page.
-    # The page is sorted from ids alone; only its own rows are then read in full, joined and counted.
+    # The page is sorted from the (status, submitted_at) index alone; only its own rows are then
+    # read in full, joined and counted.
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     actions = list(
         Action.objects.filter(pk__in=page.object_list)
         .for_list()
         .select_related("submitted_by")
-        .annotate(submitted_at=submitted_at, evidence_count=Count("evidence"))
+        .annotate(evidence_count=Count("evidence"))
         .order_by("submitted_at", "pk")
     )
     for action in actions:
