@@ -143,7 +143,9 @@ def _lead_section(today: datetime.date) -> dict:
         ],
         "awaiting_count": awaiting_count,
         "awaiting_more": max(awaiting_count - LIST_LIMIT, 0),
-        "awaiting": list(awaiting.order_by("inspection__published", "inspection", "pk")[:LIST_LIMIT]),
+        # The first recorded first: walked in id order, stopping at the list's end, where sorting them
+        # by their inspection read every finding.
+        "awaiting": list(awaiting.order_by("pk")[:LIST_LIMIT]),
         "pending_all": pending_all,
         "pending": list(pending.order_by("requested_at", "pk")[:LIST_LIMIT]),
         "list_limit": LIST_LIMIT,
