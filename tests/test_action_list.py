@@ -516,3 +516,17 @@ def test_export_query_count_is_pinned(signed_in, lead, django_assert_num_queries
     # and the session saved again (savepoint, update, release) to push back its idle expiry.
     with django_assert_num_queries(8):
         get_export(signed_in, "/actions/?format=csv")
+
+
+def test_the_owner_and_inspection_menus_offer_everyone_and_keep_the_choice(signed_in, plan):
+    owner = plan["owner"]
+    nameless = factories.OwnerFactory(username="j.doe", first_name="", last_name="")
+
+    page = signed_in.get(f"/actions/?owner={owner.pk}&inspection=crime-data-2019").content.decode()
+
+    selected = re.findall(r'<option value="([^"]*)" selected>([^<]*)', page)
+    assert (str(owner.pk), str(owner)) in selected
+    assert ("crime-data-2019", "Crime data integrity 2019") in selected
+    assert '<option value="peel-2016">PEEL effectiveness 2016</option>' in page
+    assert f'<option value="{nameless.pk}">j.doe</option>' in page  # named as everywhere else
+    assert '<option value="">Anyone</option>' in page

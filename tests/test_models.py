@@ -343,3 +343,27 @@ def test_an_action_keeps_when_it_was_last_submitted(owner, reviewer):
     latest_submission = ProgressUpdate.objects.filter(action=action, status_to=Action.Status.SUBMITTED).last()
     assert first < action.submitted_at
     assert abs(action.submitted_at - latest_submission.created_at) < datetime.timedelta(seconds=1)
+
+
+@pytest.mark.django_db
+def test_the_migration_works_out_when_each_action_was_submitted(owner):
+    from django.apps import apps
+
+    work_out = importlib.import_module("tracker.migrations.0007_action_submitted_at").work_out
+    submitted = factories.ActionFactory(owner=owner, in_progress=True)
+    factories.EvidenceFactory(action=submitted)
+    services.submit_for_sign_off(submitted, by=owner)
+    note = ProgressUpdate.objects.get(action=submitted, status_to=Action.Status.SUBMITTED)
+    # Marked submitted with no submission note (as the admin or an import could leave it).
+    unnoted = factories.ActionFactory(owner=owner, submitted=True)
+    never = factories.ActionFactory(owner=owner, in_progress=True)
+    Action.objects.update(submitted_at=None)
+
+    work_out(apps, None)
+
+    submitted.refresh_from_db()
+    unnoted.refresh_from_db()
+    never.refresh_from_db()
+    assert submitted.submitted_at == note.created_at
+    assert unnoted.submitted_at == unnoted.updated_at
+    assert never.submitted_at is None

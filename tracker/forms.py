@@ -397,10 +397,13 @@ class PanelReportForm(TrackerForm):
         super().__init__(*args, **kwargs)
         self.fields["inspection"].choices = [(self.EVERY, "Every inspection"), *inspections]
 
+    @property
+    def covers_every(self) -> bool:
+        return self.is_valid() and self.cleaned_data["inspection"] == self.EVERY
+
     def chosen(self, inspections):
         """The inspections asked for, from the queryset of those the viewer may see."""
-        slug = self.cleaned_data["inspection"]
-        return inspections if slug == self.EVERY else inspections.filter(slug=slug)
+        return inspections if self.covers_every else inspections.filter(slug=self.cleaned_data["inspection"])
 
 
 class RowsChoiceIterator(ModelChoiceIterator):
@@ -424,7 +427,7 @@ class OwnerFilterField(forms.ModelChoiceField):
 
     def choice_rows(self, people):
         for pk, first_name, last_name, username in people.values_list("pk", "first_name", "last_name", "username"):
-            yield pk, f"{first_name} {last_name}".strip() or username  # as User.__str__
+            yield pk, User.name_of(first_name, last_name, username)
 
 
 class ActionFilterForm(TrackerForm):

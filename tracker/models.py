@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -50,7 +51,12 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name", "username", "pk"]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How a person is named on every page: their full name, or their username if they have none."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class Theme(models.Model):
@@ -162,6 +168,9 @@ class Inspection(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("tracker:inspection-detail", args=[self.slug])
 
     @property
     def response_deadline(self) -> datetime.date | None:
@@ -289,6 +298,9 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.reference}: {self.title or self.text[:60]}"
+
+    def get_absolute_url(self):
+        return reverse("tracker:finding-detail", args=[self.pk])
 
     @property
     def suggested_due(self) -> SuggestedDue | None:
@@ -455,7 +467,8 @@ class Action(models.Model):
     )
     drift = models.PositiveIntegerField(default=0, editable=False, help_text="Approved extensions to its due date.")
 
-    history = HistoricalRecords()
+    # The two kept values are not history of their own: their records (notes, extensions) are.
+    history = HistoricalRecords(excluded_fields=["last_progress_at", "drift"])
     objects = ActionQuerySet.as_manager()
 
     class Meta:
@@ -493,6 +506,9 @@ class Action(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("tracker:action-detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -48,24 +48,6 @@ class Migration(migrations.Migration):
             ),
             preserve_default=False,
         ),
-        migrations.AddField(
-            model_name="historicalaction",
-            name="drift",
-            field=models.PositiveIntegerField(
-                default=0, editable=False, help_text="Approved extensions to its due date."
-            ),
-        ),
-        migrations.AddField(
-            model_name="historicalaction",
-            name="last_progress_at",
-            field=models.DateTimeField(
-                blank=True,
-                default=django.utils.timezone.now,
-                editable=False,
-                help_text="When it was created, or its latest progress note.",
-            ),
-            preserve_default=False,
-        ),
         migrations.RunPython(work_out, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="action",

@@ -1,7 +1,9 @@
 """The site's views, a module per area, and the few helpers they share."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
 
 from .. import permissions
 from ..services import ActionRefused
@@ -26,3 +28,21 @@ def require_plan_access(request) -> None:
 def show_refusal(form, error: ActionRefused | ValidationError) -> None:
     """A service's refusal, on the form, in the service's own words."""
     form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
+def run_form(request, form, run):
+    """What every form view does with its form; the view then shows the form's page if this is None.
+
+    On a valid POST, run(cleaned_data) calls one service and returns what to tell the person
+    and the object whose page they go to next: the answer is that redirect. A GET, an invalid
+    form, or a refusal (put on the form in the service's own words) give None.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        message, then = run(form.cleaned_data)
+    except (ActionRefused, ValidationError) as error:
+        show_refusal(form, error)
+        return None
+    messages.success(request, message)
+    return redirect(then)

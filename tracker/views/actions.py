@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
-from . import forbid_unless, posted, require_plan_access, show_refusal
+from . import forbid_unless, posted, require_plan_access, run_form, show_refusal
 
 PAGE_SIZE = 50
 
@@ -164,18 +164,15 @@ def action_progress(request, pk: int):
         permissions.can_update_action(request.user, action),
         "Only the action's owner or an improvement lead can add progress to an open action.",
     )
+
+    def run(data):
+        services.record_progress(action, by=request.user, note=data["note"], move_to=data.get("move_to", ""))
+        return "Progress note added", action
+
     form = ProgressForm(posted(request), action=action)
-    if form.is_valid():
-        try:
-            services.record_progress(
-                action, by=request.user, note=form.cleaned_data["note"], move_to=form.cleaned_data.get("move_to", "")
-            )
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Progress note added")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Add a progress note", button="Add progress note")
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Add a progress note", button="Add progress note"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,17 +182,15 @@ def action_evidence(request, pk: int):
         permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
         "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
     )
+
+    def run(data):
+        services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
+        return "Evidence added", action
+
     form = EvidenceForm(posted(request), request.FILES or None)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Evidence added")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Add evidence", button="Add evidence")
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Add evidence", button="Add evidence"
+    )
 
 
 @require_safe
@@ -220,16 +215,15 @@ def action_submit(request, pk: int):
         permissions.can_submit(request.user, action),
         "Only the action's owner or an improvement lead can submit it, and only while it is in progress.",
     )
+
+    def run(data):
+        services.submit_for_sign_off(action, by=request.user, note=data["note"])
+        return "Submitted for sign-off: the PCC's office will review it", action
+
     form = SubmitForm(posted(request))
-    if form.is_valid():
-        try:
-            services.submit_for_sign_off(action, by=request.user, note=form.cleaned_data["note"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Submitted for sign-off: the PCC's office will review it")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Submit for sign-off", button="Submit for sign-off")
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Submit for sign-off", button="Submit for sign-off"
+    )
 
 
 SIGN_OFF_REFUSAL = (
@@ -242,32 +236,30 @@ SIGN_OFF_REFUSAL = (
 def action_sign_off(request, pk: int):
     action = get_action(request, pk)
     forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+
+    def run(data):
+        services.sign_off_action(action, by=request.user, comment=data["comment"])
+        return "Action signed off", action
+
     form = SignOffForm(posted(request))
-    if form.is_valid():
-        try:
-            services.sign_off_action(action, by=request.user, comment=form.cleaned_data["comment"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Action signed off")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Sign off this action", button="Sign off")
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Sign off this action", button="Sign off"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def action_return(request, pk: int):
     action = get_action(request, pk)
     forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+
+    def run(data):
+        services.return_action(action, by=request.user, comment=data["comment"])
+        return "Action returned to its owner", action
+
     form = ReturnForm(posted(request))
-    if form.is_valid():
-        try:
-            services.return_action(action, by=request.user, comment=form.cleaned_data["comment"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Action returned to its owner")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Return this action", button="Return to owner", warning=True)
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Return this action", button="Return to owner", warning=True
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -276,16 +268,15 @@ def action_withdraw(request, pk: int):
     forbid_unless(
         permissions.can_withdraw(request.user, action), "Only an improvement lead can withdraw an open action."
     )
+
+    def run(data):
+        services.withdraw_action(action, by=request.user, reason=data["reason"])
+        return "Action withdrawn", action
+
     form = WithdrawForm(posted(request))
-    if form.is_valid():
-        try:
-            services.withdraw_action(action, by=request.user, reason=form.cleaned_data["reason"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Action withdrawn")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Withdraw this action", button="Withdraw", warning=True)
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Withdraw this action", button="Withdraw", warning=True
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -323,16 +314,15 @@ def extension_request(request, pk: int):
         permissions.can_request_extension(request.user, action),
         "Only the action's owner or an improvement lead can ask for more time, and not while it waits for sign-off.",
     )
+
+    def run(data):
+        services.request_extension(action, by=request.user, **data)
+        return "Extension requested: an improvement lead will decide it", action
+
     form = ExtensionRequestForm(posted(request), action=action)
-    if form.is_valid():
-        try:
-            services.request_extension(action, by=request.user, **form.cleaned_data)
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Extension requested: an improvement lead will decide it")
-            return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Ask for more time", button="Request extension")
+    return run_form(request, form, run) or _form_page(
+        request, action, form, heading="Ask for more time", button="Request extension"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,15 +335,12 @@ def extension_decide(request, pk: int):
         permissions.can_decide_extension(request.user, extension),
         "Only an improvement lead who did not ask for it can decide a waiting extension request.",
     )
+
+    def run(data):
+        approve = data["decision"] == "approve"
+        services.decide_extension(extension, by=request.user, approve=approve, comment=data["comment"])
+        return ("Extension approved: the due date has moved" if approve else "Extension refused"), action
+
     form = ExtensionDecisionForm(posted(request))
-    if form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.decide_extension(extension, by=request.user, approve=approve, comment=form.cleaned_data["comment"])
-        except services.ActionRefused as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Extension approved: the due date has moved" if approve else "Extension refused")
-            return redirect("tracker:action-detail", pk=action.pk)
     heading = f"Decide the extension to {extension.proposed_date:%-d %B %Y}"
-    return _form_page(request, action, form, heading=heading, button="Save decision")
+    return run_form(request, form, run) or _form_page(request, action, form, heading=heading, button="Save decision")

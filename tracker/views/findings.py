@@ -6,9 +6,7 @@ what was typed and why.
 """
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import forbid_unless, posted, show_refusal
+from . import forbid_unless, posted, run_form
 from .inspections import get_inspection, plan_form_page
 
 LEAD_ONLY = "Only an improvement lead can add or edit findings."
@@ -77,17 +75,13 @@ def finding_detail(request, pk: int):
 def finding_create(request, slug: str):
     inspection = get_inspection(request, slug)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+
+    def run(data):
+        return "Finding added", services.create_finding(by=request.user, inspection=inspection, **data)
+
     form = FindingForm(posted(request), inspection=inspection)
-    if form.is_valid():
-        try:
-            finding = services.create_finding(by=request.user, inspection=inspection, **form.cleaned_data)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Finding added")
-            return redirect("tracker:finding-detail", pk=finding.pk)
     inspection_url = reverse("tracker:inspection-detail", args=[inspection.slug])
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Add a finding",
@@ -103,18 +97,15 @@ def finding_edit(request, pk: int):
     finding = get_finding(request, pk)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
     crumbs = finding_crumbs(finding)  # before the form writes what was typed onto the finding
+
+    def run(data):
+        changes = {name: data[name] for name in form.changed_data}
+        if changes:
+            services.update_finding(finding, by=request.user, **changes)
+        return ("Finding updated" if changes else "Nothing was changed"), finding
+
     form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
-    if form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            if changes:
-                services.update_finding(finding, by=request.user, **changes)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Finding updated" if changes else "Nothing was changed")
-            return redirect("tracker:finding-detail", pk=finding.pk)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Edit this finding",
@@ -140,17 +131,14 @@ def finding_register(request, pk: int):
     forbid_unless(
         permissions.can_manage_plan(request.user), "Only an improvement lead can update the HMICFRS register mirror."
     )
+
+    def run(data):
+        services.add_register_entry(finding, by=request.user, **data)
+        return "HMICFRS register update recorded", finding
+
     form = RegisterEntryForm(posted(request))
-    if form.is_valid():
-        try:
-            services.add_register_entry(finding, by=request.user, **form.cleaned_data)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "HMICFRS register update recorded")
-            return redirect("tracker:finding-detail", pk=finding.pk)
     crumbs = finding_crumbs(finding)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Record an HMICFRS register update",
@@ -165,17 +153,14 @@ def finding_register(request, pk: int):
 def action_create(request, pk: int):
     finding = get_finding(request, pk)
     forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
+
+    def run(data):
+        action = services.create_action(finding, by=request.user, **data)
+        return f"Action created and assigned to {action.owner}", action
+
     form = ActionCreateForm(posted(request), initial=_first_action_defaults(finding))
-    if form.is_valid():
-        try:
-            action = services.create_action(finding, by=request.user, **form.cleaned_data)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, f"Action created and assigned to {action.owner}")
-            return redirect("tracker:action-detail", pk=action.pk)
     crumbs = finding_crumbs(finding)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Create an action",
@@ -197,17 +182,14 @@ def finding_discharge(request, pk: int):
         "Only a PCC reviewer can discharge a finding, and only once every one of its actions "
         "is signed off or withdrawn.",
     )
+
+    def run(data):
+        services.discharge_finding(finding, by=request.user, comment=data["comment"])
+        return "Finding discharged", finding
+
     form = DischargeForm(posted(request))
-    if form.is_valid():
-        try:
-            services.discharge_finding(finding, by=request.user, comment=form.cleaned_data["comment"])
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Finding discharged")
-            return redirect("tracker:finding-detail", pk=finding.pk)
     crumbs = finding_crumbs(finding)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Discharge this finding",

@@ -5,10 +5,8 @@ calling one service; a refused or invalid POST shows the form again with
 what was typed and why.
 """
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from . import forbid_unless, posted, require_plan_access, show_refusal
+from . import forbid_unless, posted, require_plan_access, run_form
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -123,16 +121,12 @@ LEAD_ONLY = "Only an improvement lead can add or edit inspections."
 @require_http_methods(["GET", "POST"])
 def inspection_create(request):
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+
+    def run(data):
+        return "Inspection added", services.create_inspection(by=request.user, **data)
+
     form = InspectionForm(posted(request))
-    if form.is_valid():
-        try:
-            inspection = services.create_inspection(by=request.user, **form.cleaned_data)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Inspection added")
-            return redirect("tracker:inspection-detail", slug=inspection.slug)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Add an inspection",
@@ -146,17 +140,16 @@ def inspection_create(request):
 def inspection_edit(request, slug: str):
     inspection = get_inspection(request, slug)
     forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+
+    def run(data):
+        changes = {name: data[name] for name in form.changed_data}
+        if not changes:
+            return "Nothing was changed", inspection
+        return "Inspection updated", services.update_inspection(inspection, by=request.user, **changes)
+
     form = InspectionForm(posted(request), instance=inspection)
-    if form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            if changes:
-                inspection = services.update_inspection(inspection, by=request.user, **changes)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Inspection updated" if changes else "Nothing was changed")
-            return redirect("tracker:inspection-detail", slug=inspection.slug)
+    if response := run_form(request, form, run):
+        return response
     # The form has written what was typed onto the instance; the page's links need the saved slug.
     saved = Inspection.objects.get(pk=inspection.pk) if form.is_bound else inspection
     return plan_form_page(
@@ -183,17 +176,14 @@ def inspection_response(request, slug: str):
         "response_link": inspection.response_link,
     }
     recommendations = inspection.findings.filter(kind=Finding.Kind.RECOMMENDATION).order_by("pk")
+
+    def run(data):
+        dates_and_link = {name: data[name] for name in initial}
+        services.record_pcc_response(inspection, by=request.user, explanations=form.explanations, **dates_and_link)
+        return "PCC response recorded", inspection
+
     form = PccResponseForm(posted(request), initial=initial, recommendations=recommendations)
-    if form.is_valid():
-        dates_and_link = {name: form.cleaned_data[name] for name in initial}
-        try:
-            services.record_pcc_response(inspection, by=request.user, explanations=form.explanations, **dates_and_link)
-        except (services.ActionRefused, ValidationError) as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "PCC response recorded")
-            return redirect("tracker:inspection-detail", slug=inspection.slug)
-    return plan_form_page(
+    return run_form(request, form, run) or plan_form_page(
         request,
         form,
         heading="Record the PCC response",

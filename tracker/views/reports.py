@@ -148,7 +148,11 @@ def panel_report(request):
     visible = Inspection.objects.visible_to(request.user)
     offered = list(visible.order_by("-published", "title", "pk").values_list("slug", "title"))
     # With nothing asked, the report is on the latest inspection, and says how to choose another.
-    asked = request.GET if "inspection" in request.GET else {"inspection": offered[0][0] if offered else "all"}
+    asked = (
+        request.GET
+        if "inspection" in request.GET
+        else {"inspection": offered[0][0] if offered else PanelReportForm.EVERY}
+    )
     form = PanelReportForm(asked, inspections=offered)
     inspections = panel_inspections(form.chosen(visible), today, since) if form.is_valid() else []
     public = request.GET.get("public") == "1"
@@ -158,7 +162,6 @@ def panel_report(request):
         {
             "form": form,
             "inspections": inspections,
-            "every": form.is_valid() and form.cleaned_data["inspection"] == form.EVERY,
             "offered_count": len(offered),
             "scope": urlencode({"inspection": form.data.get("inspection", "")}),
             "public": public,
