@@ -145,7 +145,7 @@ def _lead_section(today: datetime.date) -> dict:
         "awaiting_more": max(awaiting_count - LIST_LIMIT, 0),
         # By inspection, then as recorded: walked along the (inspection) index, stopping at the
         # list's end, where sorting them by the inspection's date read every finding.
-        "awaiting": list(awaiting.order_by("inspection", "pk")[:LIST_LIMIT]),
+        "awaiting": list(awaiting.order_by("inspection_id", "pk")[:LIST_LIMIT]),
         "pending_all": pending_all,
         "pending": list(pending.order_by("requested_at", "pk")[:LIST_LIMIT]),
         "list_limit": LIST_LIMIT,
