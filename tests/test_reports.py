@@ -203,6 +203,7 @@ def test_panel_report_renders_for_every_role(client, request, role, query, plan)
     assert response.status_code == 200
     assert response.content.decode().count("<h1>") == 1
     assert plan.title in response.content.decode()
+    assert f"It covers the plan's one inspection: {plan.title}." in response.content.decode()
 
 
 def test_panel_report_is_not_found_without_a_role(client, nobody):
