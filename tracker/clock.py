@@ -1,0 +1,57 @@
+"""The moment the plan is at: the real time, unless someone holds the clock at a moment of their choosing.
+
+Every timestamp the tracker writes (a record's creation, a decision, a line of
+history) comes from now(), so a whole story can be told at the moments it
+happened: the demo plan is built over the past months with the clock held at
+each step, and every record of one step agrees on its time.
+
+    with clock.held_at(start) as held:
+        services.create_action(...)
+        held.advance(datetime.timedelta(days=3))
+        services.record_progress(...)
+"""
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+
+@dataclass
+class HeldClock:
+    moment: datetime.datetime
+
+    def advance(self, by: datetime.timedelta) -> datetime.datetime:
+        self.moment += by
+        return self.moment
+
+    def set(self, moment: datetime.datetime) -> None:
+        self.moment = moment
+
+
+_held: ContextVar[HeldClock | None] = ContextVar("tracker_clock", default=None)
+
+
+def now() -> datetime.datetime:
+    held = _held.get()
+    return held.moment if held is not None else timezone.now()
+
+
+def today() -> datetime.date:
+    return timezone.localdate(now())
+
+
+@contextmanager
+def held_at(moment: datetime.datetime) -> Iterator[HeldClock]:
+    """Hold the clock at `moment` (timezone-aware) until the block ends; advance it as the story goes on."""
+    if timezone.is_naive(moment):
+        raise ValueError("Hold the clock at a timezone-aware moment.")
+    held = HeldClock(moment)
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
