@@ -1,5 +1,6 @@
 """One form per service, each rendered the GOV.UK way by tracker/forms/form.html."""
 
+import copy
 from pathlib import Path
 
 from django import forms
@@ -9,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, RegisterStatus, Theme, User
+from .permissions import possible_owners
 from .services import PROGRESS_MOVES
 
 
@@ -28,7 +30,14 @@ class TrackerForm(TrackerFormMixin, forms.Form):
 
 
 class TrackerModelForm(TrackerFormMixin, forms.ModelForm):
-    pass
+    """A form that edits a model through a service: it validates against its own copy of the object.
+
+    A ModelForm writes what was typed onto its instance as it validates; on a copy, the object
+    the view holds stays as saved until the service changes it (and stays so if the service refuses).
+    """
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
 
 
 def date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
@@ -196,14 +205,6 @@ class DischargeForm(TrackerForm):
 
 
 # The plan ---------------------------------------------------------------------------------
-
-
-def possible_owners():
-    return (
-        User.objects.filter(is_active=True, groups__permissions__codename__in=["update_own_action", "manage_plan"])
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

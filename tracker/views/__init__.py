@@ -1,22 +1,17 @@
 """The site's views, a module per area, and the few helpers they share."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 
 from .. import permissions
-from ..services import ActionRefused
+from ..permissions import ActionRefused
 
 
 def posted(request):
     """A form's data: bound on any POST, even an empty one (so it shows its errors), unbound on GET."""
     return request.POST if request.method == "POST" else None
-
-
-def forbid_unless(allowed: bool, reason: str) -> None:
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def require_plan_access(request) -> None:

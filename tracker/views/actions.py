@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
-from . import forbid_unless, posted, require_plan_access, run_form, show_refusal
+from . import posted, require_plan_access, run_form, show_refusal
 
 PAGE_SIZE = 50
 
@@ -100,11 +100,11 @@ def _action_context(request, action: Action) -> dict:
     forms = {}
     if permissions.can_update_action(user, action):
         forms["progress_form"] = ProgressForm(action=action, auto_id="progress-%s")
-        if action.status != Action.Status.SUBMITTED:
-            forms["evidence_form"] = EvidenceForm(auto_id="evidence-%s")
+    if permissions.can_add_evidence(user, action):
+        forms["evidence_form"] = EvidenceForm(auto_id="evidence-%s")
     if permissions.can_submit(user, action):
         forms["submit_form"] = SubmitForm(auto_id="submit-%s")
-    if permissions.can_request_extension(user, action) and pending is None:
+    if permissions.can_request_extension(user, action):
         forms["extension_form"] = ExtensionRequestForm(action=action, auto_id="extension-%s")
     if pending and permissions.can_decide_extension(user, pending):
         forms["decision_form"] = ExtensionDecisionForm(auto_id="decision-%s")
@@ -122,7 +122,7 @@ def _action_context(request, action: Action) -> dict:
         "inspection": action.finding.inspection,
         "rag": action.rag(today),
         "is_overdue": action.is_overdue(today),
-        "drift": sum(r.status == ExtensionRequest.Status.APPROVED for r in extensions),
+        "drift": action.drift,
         "pending_extension": pending,
         "evidence": evidence,
         "has_evidence": bool(evidence),
@@ -160,10 +160,7 @@ def _form_page(request, action: Action, form, *, heading: str, button: str, warn
 @require_http_methods(["GET", "POST"])
 def action_progress(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_update_action(request.user, action),
-        "Only the action's owner or an improvement lead can add progress to an open action.",
-    )
+    permissions.require_update_action(request.user, action)
 
     def run(data):
         services.record_progress(action, by=request.user, note=data["note"], move_to=data.get("move_to", ""))
@@ -178,10 +175,7 @@ def action_progress(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_evidence(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
-        "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
-    )
+    permissions.require_add_evidence(request.user, action)
 
     def run(data):
         services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
@@ -211,10 +205,7 @@ def evidence_download(request, pk: int, evidence_pk: int):
 @require_http_methods(["GET", "POST"])
 def action_submit(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_submit(request.user, action),
-        "Only the action's owner or an improvement lead can submit it, and only while it is in progress.",
-    )
+    permissions.require_submit(request.user, action)
 
     def run(data):
         services.submit_for_sign_off(action, by=request.user, note=data["note"])
@@ -226,16 +217,10 @@ def action_submit(request, pk: int):
     )
 
 
-SIGN_OFF_REFUSAL = (
-    "Only a PCC reviewer can sign off or return an action, only once it has been submitted, "
-    "and never an action they own or submitted."
-)
-
-
 @require_http_methods(["GET", "POST"])
 def action_sign_off(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    permissions.require_decide_sign_off(request.user, action)
 
     def run(data):
         services.sign_off_action(action, by=request.user, comment=data["comment"])
@@ -250,7 +235,7 @@ def action_sign_off(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_return(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    permissions.require_decide_sign_off(request.user, action)
 
     def run(data):
         services.return_action(action, by=request.user, comment=data["comment"])
@@ -265,9 +250,7 @@ def action_return(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_withdraw(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_withdraw(request.user, action), "Only an improvement lead can withdraw an open action."
-    )
+    permissions.require_withdraw(request.user, action)
 
     def run(data):
         services.withdraw_action(action, by=request.user, reason=data["reason"])
@@ -282,9 +265,7 @@ def action_withdraw(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_edit_action(request.user, action), "Only an improvement lead can edit an open action."
-    )
+    permissions.require_edit_action(request.user, action)
     initial = {"title": action.title, "description": action.description, "owner": action.owner}
     form = ActionEditForm(posted(request), initial={**initial, "version": action.version})
     if form.is_valid():
@@ -310,10 +291,7 @@ def action_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def extension_request(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_request_extension(request.user, action),
-        "Only the action's owner or an improvement lead can ask for more time, and not while it waits for sign-off.",
-    )
+    permissions.require_request_extension(request.user, action)
 
     def run(data):
         services.request_extension(action, by=request.user, **data)
@@ -331,10 +309,7 @@ def extension_decide(request, pk: int):
         ExtensionRequest.objects.select_related("action"), pk=pk, action__in=Action.objects.visible_to(request.user)
     )
     action = get_action(request, extension.action_id)
-    forbid_unless(
-        permissions.can_decide_extension(request.user, extension),
-        "Only an improvement lead who did not ask for it can decide a waiting extension request.",
-    )
+    permissions.require_decide_extension(request.user, extension)
 
     def run(data):
         approve = data["decision"] == "approve"

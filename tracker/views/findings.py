@@ -14,10 +14,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import forbid_unless, posted, run_form
+from . import posted, run_form
 from .inspections import get_inspection, plan_form_page
 
-LEAD_ONLY = "Only an improvement lead can add or edit findings."
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
 
 
@@ -60,7 +59,7 @@ def finding_detail(request, pk: int):
             "actions": actions,
             "register_entries": list(finding.register_entries.all()),
             "discharge": discharge,
-            "can_manage": permissions.can_manage_plan(user) and not finding.is_discharged,
+            "can_manage": permissions.can_change_finding(user, finding),
             "discharge_form": DischargeForm() if permissions.can_discharge(user, finding) else None,
             "suggestion": finding.suggested_due,
             "immediate_days": settings.TRACKER_IMMEDIATE_DAYS,
@@ -74,7 +73,7 @@ def finding_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def finding_create(request, slug: str):
     inspection = get_inspection(request, slug)
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    permissions.require_manage_plan(request.user, "add or edit findings")
 
     def run(data):
         return "Finding added", services.create_finding(by=request.user, inspection=inspection, **data)
@@ -95,8 +94,7 @@ def finding_create(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def finding_edit(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
-    crumbs = finding_crumbs(finding)  # before the form writes what was typed onto the finding
+    permissions.require_manage_plan(request.user, "add or edit findings")
 
     def run(data):
         changes = {name: data[name] for name in form.changed_data}
@@ -105,6 +103,7 @@ def finding_edit(request, pk: int):
         return ("Finding updated" if changes else "Nothing was changed"), finding
 
     form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
+    crumbs = finding_crumbs(finding)
     return run_form(request, form, run) or plan_form_page(
         request,
         form,
@@ -128,9 +127,7 @@ def _first_action_defaults(finding: Finding) -> dict:
 @require_http_methods(["GET", "POST"])
 def finding_register(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(
-        permissions.can_manage_plan(request.user), "Only an improvement lead can update the HMICFRS register mirror."
-    )
+    permissions.require_manage_plan(request.user, "update the HMICFRS register mirror")
 
     def run(data):
         services.add_register_entry(finding, by=request.user, **data)
@@ -152,7 +149,7 @@ def finding_register(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
+    permissions.require_manage_plan(request.user, "create actions")
 
     def run(data):
         action = services.create_action(finding, by=request.user, **data)
@@ -177,11 +174,7 @@ def action_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def finding_discharge(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(
-        permissions.can_discharge(request.user, finding),
-        "Only a PCC reviewer can discharge a finding, and only once every one of its actions "
-        "is signed off or withdrawn.",
-    )
+    permissions.require_discharge(request.user, finding)
 
     def run(data):
         services.discharge_finding(finding, by=request.user, comment=data["comment"])
