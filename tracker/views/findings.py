@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import forbid_unless, posted, run_form
-from .inspections import get_inspection, plan_form_page
+from . import breadcrumbs_to, forbid_unless, form_page, posted, run_form
+from .inspections import get_inspection
 
 LEAD_ONLY = "Only an improvement lead can add or edit findings."
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
@@ -28,15 +28,7 @@ def get_finding(request, pk: int) -> Finding:
 
 
 def finding_crumbs(finding: Finding) -> list[tuple[str, str]]:
-    inspection = finding.inspection
-    return [
-        (reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title),
-        (reverse("tracker:finding-detail", args=[finding.pk]), finding_name(finding)),
-    ]
-
-
-def finding_name(finding: Finding) -> str:
-    return f"{finding.reference}: {finding.title}" if finding.title else finding.reference
+    return breadcrumbs_to(finding.inspection, finding)
 
 
 @require_safe
@@ -81,7 +73,7 @@ def finding_create(request, slug: str):
 
     form = FindingForm(posted(request), inspection=inspection)
     inspection_url = reverse("tracker:inspection-detail", args=[inspection.slug])
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Add a finding",
@@ -105,7 +97,7 @@ def finding_edit(request, pk: int):
         return ("Finding updated" if changes else "Nothing was changed"), finding
 
     form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Edit this finding",
@@ -138,7 +130,7 @@ def finding_register(request, pk: int):
 
     form = RegisterEntryForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Record an HMICFRS register update",
@@ -160,7 +152,7 @@ def action_create(request, pk: int):
 
     form = ActionCreateForm(posted(request), initial=_first_action_defaults(finding))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Create an action",
@@ -189,7 +181,7 @@ def finding_discharge(request, pk: int):
 
     form = DischargeForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Discharge this finding",
