@@ -91,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms and their fields are laid out by the tracker's templates (tracker/forms/): see tracker.forms.
+FORM_RENDERER = "tracker.forms.TrackerFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

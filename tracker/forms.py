@@ -1,4 +1,4 @@
-"""One form per service, each rendered the GOV.UK way by tracker/forms/form.html."""
+"""One form per service, each rendered the GOV.UK way by the tracker's form renderer."""
 
 import copy
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -21,8 +22,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class TrackerFormRenderer(DjangoTemplates):
+    """Every form and field of the site in the GOV.UK pattern (settings.FORM_RENDERER).
+
+    A form is its fields, each by `field.as_field_group`: label (marked "(optional)" when it
+    is), hint, error message and the input, which Django links to the hint and the error
+    with aria-describedby; radios and checkboxes in a fieldset with a legend.
+    """
+
+    form_template_name = "tracker/forms/form.html"
+    field_template_name = "tracker/forms/field.html"
+
+
 class TrackerFormMixin:
-    template_name = "tracker/forms/form.html"
+    """What the field template reads from a form beyond its fields."""
+
+    # Fields whose group spans the whole row where fields sit in a grid (the action list's filters).
+    wide_fields: tuple[str, ...] = ()
+    # Where every field is optional (filters), no label says "(optional)".
+    every_field_optional = False
 
 
 class TrackerForm(TrackerFormMixin, forms.Form):
@@ -283,7 +301,7 @@ class PccResponseForm(TrackerForm):
         self.recommendations = list(recommendations)
         for finding in self.recommendations:
             self.fields[f"explanation_{finding.pk}"] = forms.CharField(
-                label=f"Recommendation {finding.reference}" + (f": {finding.title}" if finding.title else ""),
+                label=f"Recommendation {finding.display_name}",
                 required=False,
                 initial=finding.response_explanation,
                 max_length=10_000,
@@ -434,7 +452,16 @@ class OwnerFilterField(forms.ModelChoiceField):
 class ActionFilterForm(TrackerForm):
     """Filters for the action list. Every field is optional; bad values are reported, not fatal."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    # For the field template: no label says "(optional)" when every field is, and these span the row.
+    every_field_optional = True
+    wide_fields = ("q", "status", "overdue")
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Words in the title, description, finding or owner's name",
+    )
     status = forms.MultipleChoiceField(
         label="Status", required=False, choices=Action.Status.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -311,6 +311,11 @@ class Finding(models.Model):
         return self.addressee or "The force"
 
     @property
+    def display_name(self) -> str:
+        """How the site names a finding: its reference, then its title if it has one ("Rec1: Supervision")."""
+        return f"{self.reference}: {self.title}" if self.title else self.reference
+
+    @property
     def derived_status(self) -> str:
         """Needs the with_progress() annotations."""
         if self.is_discharged:

@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
-from . import posted, require_plan_access, run_form, show_refusal
+from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, show_refusal
 
 PAGE_SIZE = 50
 
@@ -140,21 +140,15 @@ def action_detail(request, pk: int):
     return render(request, "tracker/action_detail.html", _action_context(request, action))
 
 
-def _form_page(request, action: Action, form, *, heading: str, button: str, warning: bool = False):
-    return render(
-        request,
-        "tracker/action_form.html",
-        {
-            "action": action,
-            "finding": action.finding,
-            "form": form,
-            "heading": heading,
-            "button": button,
-            "warning": warning,
-            "nav": "actions",
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+def about(action: Action) -> dict:
+    """What every form page of an action shows: the action, where it sits, and the way back to it."""
+    return {
+        "caption": action.title,
+        "hint": f"Status: {action.get_status_display()}. Owner: {action.owner}. Due {action.due_date:%-d %B %Y}.",
+        "cancel_url": action.get_absolute_url(),
+        "breadcrumbs": breadcrumbs_to(action.finding.inspection, action.finding, action),
+        "nav": "actions",
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,8 +161,8 @@ def action_progress(request, pk: int):
         return "Progress note added", action
 
     form = ProgressForm(posted(request), action=action)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Add a progress note", button="Add progress note"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Add a progress note", button="Add progress note", **about(action)
     )
 
 
@@ -182,8 +176,8 @@ def action_evidence(request, pk: int):
         return "Evidence added", action
 
     form = EvidenceForm(posted(request), request.FILES or None)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Add evidence", button="Add evidence"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Add evidence", button="Add evidence", **about(action)
     )
 
 
@@ -212,8 +206,8 @@ def action_submit(request, pk: int):
         return "Submitted for sign-off: the PCC's office will review it", action
 
     form = SubmitForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Submit for sign-off", button="Submit for sign-off"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Submit for sign-off", button="Submit for sign-off", **about(action)
     )
 
 
@@ -227,8 +221,8 @@ def action_sign_off(request, pk: int):
         return "Action signed off", action
 
     form = SignOffForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Sign off this action", button="Sign off"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Sign off this action", button="Sign off", **about(action)
     )
 
 
@@ -242,8 +236,8 @@ def action_return(request, pk: int):
         return "Action returned to its owner", action
 
     form = ReturnForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Return this action", button="Return to owner", warning=True
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Return this action", button="Return to owner", button_variant="warning", **about(action)
     )
 
 
@@ -257,8 +251,8 @@ def action_withdraw(request, pk: int):
         return "Action withdrawn", action
 
     form = WithdrawForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Withdraw this action", button="Withdraw", warning=True
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Withdraw this action", button="Withdraw", button_variant="warning", **about(action)
     )
 
 
@@ -285,7 +279,7 @@ def action_edit(request, pk: int):
         else:
             messages.success(request, "Action updated" if changes else "Nothing was changed")
             return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Edit this action", button="Save changes")
+    return form_page(request, form, heading="Edit this action", button="Save changes", **about(action))
 
 
 @require_http_methods(["GET", "POST"])
@@ -298,8 +292,8 @@ def extension_request(request, pk: int):
         return "Extension requested: an improvement lead will decide it", action
 
     form = ExtensionRequestForm(posted(request), action=action)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Ask for more time", button="Request extension"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Ask for more time", button="Request extension", **about(action)
     )
 
 
@@ -318,4 +312,6 @@ def extension_decide(request, pk: int):
 
     form = ExtensionDecisionForm(posted(request))
     heading = f"Decide the extension to {extension.proposed_date:%-d %B %Y}"
-    return run_form(request, form, run) or _form_page(request, action, form, heading=heading, button="Save decision")
+    return run_form(request, form, run) or form_page(
+        request, form, heading=heading, button="Save decision", **about(action)
+    )

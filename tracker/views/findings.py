@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import posted, run_form
-from .inspections import get_inspection, plan_form_page
+from . import breadcrumbs_to, form_page, posted, run_form
+from .inspections import get_inspection
 
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
 
@@ -27,15 +27,7 @@ def get_finding(request, pk: int) -> Finding:
 
 
 def finding_crumbs(finding: Finding) -> list[tuple[str, str]]:
-    inspection = finding.inspection
-    return [
-        (reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title),
-        (reverse("tracker:finding-detail", args=[finding.pk]), finding_name(finding)),
-    ]
-
-
-def finding_name(finding: Finding) -> str:
-    return f"{finding.reference}: {finding.title}" if finding.title else finding.reference
+    return breadcrumbs_to(finding.inspection, finding)
 
 
 @require_safe
@@ -80,7 +72,7 @@ def finding_create(request, slug: str):
 
     form = FindingForm(posted(request), inspection=inspection)
     inspection_url = reverse("tracker:inspection-detail", args=[inspection.slug])
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Add a finding",
@@ -104,7 +96,7 @@ def finding_edit(request, pk: int):
 
     form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Edit this finding",
@@ -135,7 +127,7 @@ def finding_register(request, pk: int):
 
     form = RegisterEntryForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Record an HMICFRS register update",
@@ -157,7 +149,7 @@ def action_create(request, pk: int):
 
     form = ActionCreateForm(posted(request), initial=_first_action_defaults(finding))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Create an action",
@@ -182,7 +174,7 @@ def finding_discharge(request, pk: int):
 
     form = DischargeForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Discharge this finding",

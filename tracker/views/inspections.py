@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from . import posted, require_plan_access, run_form
+from . import form_page, posted, require_plan_access, run_form
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -28,23 +28,6 @@ KIND_HEADINGS = {
 def get_inspection(request, slug: str) -> Inspection:
     """The inspection if this person may see it; otherwise 404, as if it did not exist."""
     return get_object_or_404(Inspection.objects.visible_to(request.user), slug=slug)
-
-
-def plan_form_page(request, form, *, heading: str, button: str, cancel_url: str, breadcrumbs=(), **extra):
-    return render(
-        request,
-        "tracker/plan_form.html",
-        {
-            "form": form,
-            "heading": heading,
-            "button": button,
-            "cancel_url": cancel_url,
-            "breadcrumbs": breadcrumbs,
-            "nav": "inspections",
-            **extra,
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
 
 
 # Pages ------------------------------------------------------------------------------------
@@ -124,7 +107,7 @@ def inspection_create(request):
         return "Inspection added", services.create_inspection(by=request.user, **data)
 
     form = InspectionForm(posted(request))
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Add an inspection",
@@ -146,7 +129,7 @@ def inspection_edit(request, slug: str):
         return "Inspection updated", services.update_inspection(inspection, by=request.user, **changes)
 
     form = InspectionForm(posted(request), instance=inspection)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Edit this inspection",
@@ -175,7 +158,7 @@ def inspection_response(request, slug: str):
         return "PCC response recorded", inspection
 
     form = PccResponseForm(posted(request), initial=initial, recommendations=recommendations)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Record the PCC response",
