@@ -370,9 +370,8 @@ class FindingForm(TrackerModelForm):
 class LongSelect(forms.Select):
     """A select for lists that grow with the plan (every inspection, every owner).
 
-    Its options are written by one loop in one template, not a template each: at a hundred
-    inspections, rendering each option separately was most of what made a national-scale
-    plan's action list slower than a small one's. No option groups, which these never have.
+    Its options are written by one loop in one template, not a template each, so a long list
+    costs little more to render than a short one. No option groups, which these never have.
     """
 
     template_name = "tracker/forms/long_select.html"
@@ -380,8 +379,8 @@ class LongSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         """Each option as value, label and whether it is chosen: the fields the template reads.
 
-        Django builds a whole widget context for each option, for templates that may use any of
-        it; at a hundred owners and a hundred inspections that was a fifth of the action list's time.
+        Django builds a whole widget context for each option, for templates that may use any of it;
+        this builds only what ours reads.
         """
         chosen = set(value)
         options = [
