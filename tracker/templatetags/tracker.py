@@ -2,12 +2,11 @@ from django import forms, template
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM
+from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM, Rag
 from ..views import breadcrumbs_to
 
 register = template.Library()
 
-RAG_LABELS = {"red": "Red: overdue", "amber": "Amber: at risk", "green": "Green: on track", "complete": "Complete"}
 STATUS_COLOURS = {
     "not_started": "grey",
     "in_progress": "",
@@ -42,9 +41,11 @@ def is_checkbox(field) -> bool:
 
 @register.simple_tag
 def rag_tag(rag: str):
+    """An action's RAG rating as a coloured tag; nothing for a withdrawn action, which has none."""
     if not rag:
         return ""
-    return format_html('<strong class="tag tag--{}">{}</strong>', rag, RAG_LABELS[rag])
+    rag = Rag(rag)
+    return format_html('<strong class="tag tag--{}">{}</strong>', rag.tag_colour, rag.label)
 
 
 @register.simple_tag
