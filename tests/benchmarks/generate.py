@@ -528,135 +528,164 @@ def _draft_action(plan: _Plan, finding: Finding, people: dict, number: int, fina
     return _Draft(action, final, events, created + datetime.timedelta(hours=2), end, shifts)
 
 
-def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
-    """Play an action's story: its records, its history, and where it ends up."""
-    rng = plan.rng
-    action = draft.action
-    leads, reviewers, owners = people[permissions.LEAD], people[permissions.REVIEWER], people[permissions.OWNER]
-    reason = f"Action created and assigned to {action.owner}"
-    plan.bulk.add(action, when=action.created_at, by=action.created_by, reason=reason)
-    moments = plan.spread(draft.start, draft.end, len(draft.events))
-    shifts = list(draft.shifts)
+class _Story:
+    """One action's story as it is told: a method per kind of event, each writing what that move writes."""
 
-    def save(when, user, reason):
-        plan.bulk.save(action, when=when, by=user, reason=reason)
+    def __init__(self, plan: _Plan, action: Action, people: dict, shifts: list[int]):
+        self.plan, self.rng, self.action, self.shifts = plan, plan.rng, action, list(shifts)
+        self.leads, self.reviewers = people[permissions.LEAD], people[permissions.REVIEWER]
+        self.owners = people[permissions.OWNER]
 
-    def note(when, author, text, status_from="", status_to=""):
+    def save(self, when, user, reason: str) -> None:
+        self.plan.bulk.save(self.action, when=when, by=user, reason=reason)
+
+    def write_note(self, when, author, text: str, status_from: str = "", status_to: str = "") -> None:
         # The most numerous record (about 90,000): built plainly, as the factory adds nothing to these fields.
-        plan.bulk.add(
-            ProgressUpdate(
-                action=action, author=author, note=text, status_from=status_from, status_to=status_to, created_at=when
-            )
+        note = ProgressUpdate(
+            action=self.action, author=author, note=text, status_from=status_from, status_to=status_to, created_at=when
         )
+        self.plan.bulk.add(note)
 
-    def move(when, user, to, reason, text=None):
-        old = action.status
-        action.status = to
-        save(when, user, reason)
+    def move(self, when, user, to: str, reason: str, text: str | None = None) -> None:
+        old, self.action.status = self.action.status, to
+        self.save(when, user, reason)
         if text is not None:
-            note(when, user, text, old, to)
+            self.write_note(when, user, text, old, to)
 
-    for n, (event, when) in enumerate(zip(draft.events, moments, strict=True)):
-        following = moments[n + 1] if n + 1 < len(moments) else min(plan.now, when + 10 * DAY)
-        owner = action.owner
-        if event == "note":
-            author = owner if rng.random() < 0.9 else rng.choice(leads)
-            note(when, author, rng.choice(NOTES))
-        elif event == "start":
-            text = rng.choice(NOTES)
-            move(when, owner, S.IN_PROGRESS, text, text)
-        elif event == "block":
-            text = rng.choice(BLOCK_NOTES)
-            move(when, owner, S.BLOCKED, text, text)
-        elif event == "unblock":
-            text = rng.choice(UNBLOCK_NOTES)
-            move(when, owner, S.IN_PROGRESS, text, text)
-        elif event == "edit":
-            editor = rng.choice(leads)
-            what, reason = rng.choice(EDIT_REASONS)
-            if what == "owner" and len(owners) > 1 and action.status != S.SUBMITTED:
-                action.owner = rng.choice([person for person in owners if person != owner])
-            elif what == "title":
-                action.title = f"{action.title.removesuffix(' (revised)')} (revised)"
-            else:
-                action.description = f"{rng.choice(DESCRIPTIONS)} {reason}."
-            save(when, editor, reason)
-        elif event == "evidence":
-            evidence = factories.EvidenceFactory.build(
-                action=action,
-                added_by=owner,
-                title=rng.choice(EVIDENCE_TITLES),
-                url=f"https://intranet.example.police.uk/improvement/{action.finding.inspection.slug}/"
-                f"action-{action.pk}-{n}.pdf",
-                added_at=when,
-            )
-            plan.bulk.add(evidence, when=when, by=owner, reason="Evidence added")
-        elif event in ("approve_extension", "refuse_extension"):
-            approve = event == "approve_extension"
-            shift = shifts.pop(0) if approve else rng.randint(14, 90)
-            reason = rng.choice(EXTENSION_REASONS)
-            decided = when + (following - when) / 2
-            decider = rng.choice(leads)
-            request = factories.ExtensionRequestFactory.build(
-                action=action,
-                proposed_date=action.due_date + shift * DAY,
-                previous_due_date=action.due_date,
-                reason=reason,
-                requested_by=owner,
-                requested_at=when,
-            )
-            plan.bulk.add(request, when=when, by=owner, reason=reason)
-            request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
-            request.decided_by, request.decided_at = decider, decided
-            request.decision_comment = "" if approve else rng.choice(REFUSAL_COMMENTS)
-            verdict = "approved" if approve else "refused"
-            plan.bulk.save(request, when=decided, by=decider, reason=request.decision_comment or f"Extension {verdict}")
-            if approve:
-                action.due_date = request.proposed_date
-                save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
-        elif event == "submit":
-            action.submitted_by, action.submitted_at = owner, when
-            text = rng.choice(SUBMIT_NOTES)
-            move(when, owner, S.SUBMITTED, text, text)
-        elif event in ("return", "sign_off"):
-            reviewer = rng.choice(reviewers)
-            approve = event == "sign_off"
-            comment = rng.choice(SIGN_OFF_COMMENTS if approve else RETURN_COMMENTS)
-            plan.bulk.add(
-                factories.SignOffFactory.build(
-                    action=action,
-                    decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.RETURN,
-                    comment=comment,
-                    decided_by=reviewer,
-                    decided_at=when,
-                )
-            )
-            if approve:
-                move(when, reviewer, S.SIGNED_OFF, comment or "Signed off")
-            else:
-                move(when, reviewer, S.IN_PROGRESS, f"Returned: {comment}")
-        elif event == "withdraw":
-            withdrawer = rng.choice(leads)
-            reason = rng.choice(WITHDRAW_REASONS)
-            old = action.status
-            action.status = S.WITHDRAWN
-            save(when, withdrawer, f"Withdrawn: {reason}")
-            note(when, withdrawer, reason, old, S.WITHDRAWN)
+    def note(self, when, following, n) -> None:
+        author = self.action.owner if self.rng.random() < 0.9 else self.rng.choice(self.leads)
+        self.write_note(when, author, self.rng.choice(NOTES))
+
+    def start(self, when, following, n) -> None:
+        text = self.rng.choice(NOTES)
+        self.move(when, self.action.owner, S.IN_PROGRESS, text, text)
+
+    def block(self, when, following, n) -> None:
+        text = self.rng.choice(BLOCK_NOTES)
+        self.move(when, self.action.owner, S.BLOCKED, text, text)
+
+    def unblock(self, when, following, n) -> None:
+        text = self.rng.choice(UNBLOCK_NOTES)
+        self.move(when, self.action.owner, S.IN_PROGRESS, text, text)
+
+    def edit(self, when, following, n) -> None:
+        action, rng = self.action, self.rng
+        editor = rng.choice(self.leads)
+        what, reason = rng.choice(EDIT_REASONS)
+        if what == "owner" and len(self.owners) > 1 and action.status != S.SUBMITTED:
+            action.owner = rng.choice([person for person in self.owners if person != action.owner])
+        elif what == "title":
+            action.title = f"{action.title.removesuffix(' (revised)')} (revised)"
         else:
-            raise ValueError(f"Unknown event {event!r}")
+            action.description = f"{rng.choice(DESCRIPTIONS)} {reason}."
+        self.save(when, editor, reason)
 
-    if action.is_open and action.status != S.SUBMITTED and rng.random() < 0.05:
-        # Waiting for a lead's decision.
-        when = min(plan.now - datetime.timedelta(hours=1), action.updated_at + DAY)
+    def evidence(self, when, following, n) -> None:
+        action = self.action
+        evidence = factories.EvidenceFactory.build(
+            action=action,
+            added_by=action.owner,
+            title=self.rng.choice(EVIDENCE_TITLES),
+            url=f"https://intranet.example.police.uk/improvement/{action.finding.inspection.slug}/"
+            f"action-{action.pk}-{n}.pdf",
+            added_at=when,
+        )
+        self.plan.bulk.add(evidence, when=when, by=action.owner, reason="Evidence added")
+
+    def extension(self, when, following, *, approve: bool) -> None:
+        action, rng = self.action, self.rng
+        shift = self.shifts.pop(0) if approve else rng.randint(14, 90)
+        reason = rng.choice(EXTENSION_REASONS)
+        decided = when + (following - when) / 2
+        decider = rng.choice(self.leads)
         request = factories.ExtensionRequestFactory.build(
             action=action,
-            proposed_date=action.due_date + rng.randint(14, 90) * DAY,
+            proposed_date=action.due_date + shift * DAY,
             previous_due_date=action.due_date,
-            reason=rng.choice(EXTENSION_REASONS),
+            reason=reason,
             requested_by=action.owner,
             requested_at=when,
         )
-        plan.bulk.add(request, when=when, by=action.owner, reason=request.reason)
+        self.plan.bulk.add(request, when=when, by=action.owner, reason=reason)
+        request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
+        request.decided_by, request.decided_at = decider, decided
+        request.decision_comment = "" if approve else rng.choice(REFUSAL_COMMENTS)
+        verdict = "approved" if approve else "refused"
+        self.plan.bulk.save(
+            request, when=decided, by=decider, reason=request.decision_comment or f"Extension {verdict}"
+        )
+        if approve:
+            action.due_date = request.proposed_date
+            self.save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
+
+    def approve_extension(self, when, following, n) -> None:
+        self.extension(when, following, approve=True)
+
+    def refuse_extension(self, when, following, n) -> None:
+        self.extension(when, following, approve=False)
+
+    def submit(self, when, following, n) -> None:
+        action = self.action
+        action.submitted_by, action.submitted_at = action.owner, when
+        text = self.rng.choice(SUBMIT_NOTES)
+        self.move(when, action.owner, S.SUBMITTED, text, text)
+
+    def decision(self, when, *, approve: bool) -> None:
+        reviewer = self.rng.choice(self.reviewers)
+        comment = self.rng.choice(SIGN_OFF_COMMENTS if approve else RETURN_COMMENTS)
+        sign_off = factories.SignOffFactory.build(
+            action=self.action,
+            decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.RETURN,
+            comment=comment,
+            decided_by=reviewer,
+            decided_at=when,
+        )
+        self.plan.bulk.add(sign_off)
+        if approve:
+            self.move(when, reviewer, S.SIGNED_OFF, comment or "Signed off")
+        else:
+            self.move(when, reviewer, S.IN_PROGRESS, f"Returned: {comment}")
+
+    def sign_off(self, when, following, n) -> None:
+        self.decision(when, approve=True)
+
+    def return_(self, when, following, n) -> None:
+        self.decision(when, approve=False)
+
+    def withdraw(self, when, following, n) -> None:
+        withdrawer = self.rng.choice(self.leads)
+        reason = self.rng.choice(WITHDRAW_REASONS)
+        old, self.action.status = self.action.status, S.WITHDRAWN
+        self.save(when, withdrawer, f"Withdrawn: {reason}")
+        self.write_note(when, withdrawer, reason, old, S.WITHDRAWN)
+
+    def ask_for_extension(self) -> None:
+        """An extension request waiting for a lead's decision."""
+        action = self.action
+        when = min(self.plan.now - datetime.timedelta(hours=1), action.updated_at + DAY)
+        request = factories.ExtensionRequestFactory.build(
+            action=action,
+            proposed_date=action.due_date + self.rng.randint(14, 90) * DAY,
+            previous_due_date=action.due_date,
+            reason=self.rng.choice(EXTENSION_REASONS),
+            requested_by=action.owner,
+            requested_at=when,
+        )
+        self.plan.bulk.add(request, when=when, by=action.owner, reason=request.reason)
+
+
+def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
+    """Play an action's story: its records, its history, and where it ends up."""
+    action = draft.action
+    reason = f"Action created and assigned to {action.owner}"
+    plan.bulk.add(action, when=action.created_at, by=action.created_by, reason=reason)
+    story = _Story(plan, action, people, draft.shifts)
+    moments = plan.spread(draft.start, draft.end, len(draft.events))
+    for n, (event, when) in enumerate(zip(draft.events, moments, strict=True)):
+        following = moments[n + 1] if n + 1 < len(moments) else min(plan.now, when + 10 * DAY)
+        getattr(story, "return_" if event == "return" else event)(when, following, n)
+    if action.is_open and action.status != S.SUBMITTED and plan.rng.random() < 0.05:
+        story.ask_for_extension()
 
 
 def _long_story(rounds: int) -> list[str]:
