@@ -730,6 +730,45 @@ def _discharge(plan: _Plan, finding: Finding, actions: list[Action], people: dic
     )
 
 
+def _drafts(plan: _Plan, findings: list[Finding], sizes: dict, people: dict, long_timeline_rounds: int) -> list:
+    """Every action, drafted: the findings it answers, and the story each will tell (the first, the long one)."""
+    rng = plan.rng
+    # Findings still awaiting allocation are mostly in the newest plans.
+    allocated = [f for f in findings if rng.random() > (0.15 if f.inspection.age < 0.2 else 0.01)]
+    allocated = allocated or findings[:1]
+    counts = {finding.pk: 1 for finding in allocated[: sizes["actions"]]}
+    for finding in rng.choices(allocated, k=sizes["actions"] - len(counts)):
+        counts[finding.pk] += 1
+    drafts = []
+    for finding in findings:
+        for number in range(counts.get(finding.pk, 0)):
+            # Every status at least once, however small the plan (the first draft gets the long story).
+            final = S.values[len(drafts) - 1] if 1 <= len(drafts) <= len(S.values) else None
+            drafts.append(_draft_action(plan, finding, people, number, final))
+    long_draft = drafts[0]
+    long_draft.final, long_draft.events = S.IN_PROGRESS, _long_story(long_timeline_rounds)
+    long_draft.shifts = [30] * long_timeline_rounds
+    long_draft.action.owner = people[permissions.OWNER][0]
+    long_draft.action.due_date = long_draft.action.original_due_date = plan.today - 30 * DAY
+    long_draft.start = plan.now - datetime.timedelta(days=300)
+    long_draft.end = plan.now - DAY
+    _add_extra_edits(plan, drafts, sizes["action_history"])
+    return drafts
+
+
+def _close_findings(plan: _Plan, findings: list[Finding], drafts: list, people: dict) -> None:
+    """Discharges, and the inspectorate's register entries, once the actions' stories are told."""
+    by_finding: dict[int, list[Action]] = {}
+    for draft in drafts:
+        by_finding.setdefault(draft.action.finding_id, []).append(draft.action)
+    for finding in findings:
+        actions = by_finding.get(finding.pk, [])
+        _discharge(plan, finding, actions, people)
+        if finding.kind != Finding.Kind.AREA_FOR_IMPROVEMENT:
+            done = bool(actions) and not any(action.is_open for action in actions)
+            _register_entries(plan, finding, plan.rng.choice(people[permissions.LEAD]), done)
+
+
 def generate(
     scale: float = 1.0,
     *,
@@ -759,38 +798,11 @@ def generate(
         for n, inspection in enumerate(inspections):
             findings += _findings(plan, inspection, per_inspection + (n < spare), themes, people)
 
-        # Findings still awaiting allocation are mostly in the newest plans.
-        allocated = [f for f in findings if rng.random() > (0.15 if f.inspection.age < 0.2 else 0.01)]
-        allocated = allocated or findings[:1]
-        counts = {finding.pk: 1 for finding in allocated[: sizes["actions"]]}
-        for finding in rng.choices(allocated, k=sizes["actions"] - len(counts)):
-            counts[finding.pk] += 1
-        drafts = []
-        for finding in findings:
-            for number in range(counts.get(finding.pk, 0)):
-                # Every status at least once, however small the plan (the first draft gets the long story).
-                final = S.values[len(drafts) - 1] if 1 <= len(drafts) <= len(S.values) else None
-                drafts.append(_draft_action(plan, finding, people, number, final))
-        long_draft = drafts[0]
-        long_draft.final, long_draft.events = S.IN_PROGRESS, _long_story(long_timeline_rounds)
-        long_draft.shifts = [30] * long_timeline_rounds
-        long_draft.action.owner = people[permissions.OWNER][0]
-        long_draft.action.due_date = long_draft.action.original_due_date = plan.today - 30 * DAY
-        long_draft.start = plan.now - datetime.timedelta(days=300)
-        long_draft.end = plan.now - DAY
-        _add_extra_edits(plan, drafts, sizes["action_history"])
+        drafts = _drafts(plan, findings, sizes, people, long_timeline_rounds)
         for draft in drafts:
             _tell(plan, draft, people)
 
-        by_finding: dict[int, list[Action]] = {}
-        for draft in drafts:
-            by_finding.setdefault(draft.action.finding_id, []).append(draft.action)
-        for finding in findings:
-            actions = by_finding.get(finding.pk, [])
-            _discharge(plan, finding, actions, people)
-            if finding.kind != Finding.Kind.AREA_FOR_IMPROVEMENT:
-                done = bool(actions) and not any(action.is_open for action in actions)
-                _register_entries(plan, finding, rng.choice(people[permissions.LEAD]), done)
+        _close_findings(plan, findings, drafts, people)
         built = time.perf_counter()
         plan.bulk.write()
         written = time.perf_counter()
@@ -820,6 +832,6 @@ def generate(
         "statuses": {status: sum(d.action.status == status for d in drafts) for status in S.values},
         "overdue": sum(d.action.is_overdue(plan.today) for d in drafts),
         "people": {role: [user.username for user in users] for role, users in people.items()},
-        "long_timeline_action": long_draft.action.pk,
+        "long_timeline_action": drafts[0].action.pk,
         "inspection_slugs": [inspection.slug for inspection in inspections],
     }
