@@ -38,6 +38,7 @@ generated benchmark data only; anything a person does goes through the services.
 """
 
 import functools
+import operator
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -148,29 +149,31 @@ def _insert(model, rows: list, *, as_dicts: bool = False) -> None:
     fields = [field for field in model._meta.concrete_fields if not (as_dicts and field.primary_key)]
     table = ops.quote_name(model._meta.db_table)
     columns = ", ".join(ops.quote_name(field.column) for field in fields)
+    read = operator.itemgetter if as_dicts else operator.attrgetter
+    readers = [read(field.attname) for field in fields]
+    files = [n for n, field in enumerate(fields) if isinstance(field, models.FileField)]
+    adapt = {}
+    if connection.vendor != "postgresql":
+        adapt = {"DateTimeField": ops.adapt_datetimefield_value, "DateField": ops.adapt_datefield_value}
+    converters = [
+        (n, adapt[field.get_internal_type()]) for n, field in enumerate(fields) if field.get_internal_type() in adapt
+    ]
 
-    def value(row, field):
-        value = row[field.attname] if as_dicts else getattr(row, field.attname)
-        return value.name if isinstance(value, models.fields.files.FieldFile) else value
+    def values(row) -> list:
+        out = [reader(row) for reader in readers]
+        for n in files:
+            out[n] = out[n].name  # the file's stored name
+        for n, convert in converters:
+            out[n] = convert(out[n])
+        return out
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([value(row, field) for field in fields])
+                    copy.write_row(values(row))
             return
-        adapt = {"DateTimeField": ops.adapt_datetimefield_value, "DateField": ops.adapt_datefield_value}
-        converters = [adapt.get(field.get_internal_type()) for field in fields]
         placeholders = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (the model's own names)
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    [
-                        convert(value(row, field)) if convert else value(row, field)
-                        for field, convert in zip(fields, converters, strict=True)
-                    ]
-                    for row in rows[start : start + BATCH]
-                ],
-            )
+            cursor.executemany(sql, [values(row) for row in rows[start : start + BATCH]])
