@@ -86,10 +86,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.permissions.template_context",
             ],
         },
     },
 ]
+# Forms and their fields are laid out by the tracker's templates (tracker/forms/): see tracker.forms.
+FORM_RENDERER = "tracker.forms.TrackerFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -145,7 +148,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Reference data (themes.json) lives at the top beside seeds/, not inside the app, as STYLE.md lays out.
+# Reference data (themes.json) lives at the top beside seeds/, not inside the app (README, "What each folder holds").
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -1,13 +1,16 @@
 """Factories for building test state directly, with traits for each workflow state.
 
 State built here skips the services on purpose (tests of the services start
-from it); history rows are still written by simple-history on save.
+from it); history rows are still written by simple-history on save, and the
+values an action keeps from its records (last progress, drift) are worked out
+again from the records after a note or an extension request is made here.
 """
 
 import datetime
 
 import factory
 from django.contrib.auth.models import Group
+from django.db.models import OuterRef
 
 from tracker import clock, permissions
 from tracker.models import (
@@ -20,6 +23,8 @@ from tracker.models import (
     SignOff,
     Theme,
     User,
+    drift,
+    last_progress,
 )
 
 TODAY = datetime.date(2026, 11, 26)
@@ -161,6 +166,14 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     added_by = factory.SelfAttribute("action.owner")
 
 
+def keep_action_values(record, create: bool, extracted, **kwargs) -> None:
+    """What the services keep on the action when they write a note or decide an extension, from the records."""
+    if create:
+        Action.objects.filter(pk=record.action_id).update(
+            last_progress_at=last_progress(OuterRef("pk")), drift=drift(OuterRef("pk"))
+        )
+
+
 class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProgressUpdate
@@ -169,6 +182,7 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(ActionFactory)
     author = factory.SelfAttribute("action.owner")
     note = "Training plan agreed with the control room."
+    keep_action_values = factory.PostGeneration(keep_action_values)
 
 
 class ExtensionRequestFactory(factory.django.DjangoModelFactory):
@@ -181,6 +195,7 @@ class ExtensionRequestFactory(factory.django.DjangoModelFactory):
     previous_due_date = factory.SelfAttribute("action.due_date")
     reason = "Training places are not available until the new year."
     requested_by = factory.SelfAttribute("action.owner")
+    keep_action_values = factory.PostGeneration(keep_action_values)
 
 
 class SignOffFactory(factory.django.DjangoModelFactory):

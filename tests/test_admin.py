@@ -1,4 +1,6 @@
-"""The admin: every model there with its history; the record read-only where it must be."""
+"""The admin: every model there with its history; the plan read-only for everyone, people and themes kept there."""
+
+import datetime
 
 import pytest
 from django.apps import apps
@@ -8,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
 from tests import factories
-from tracker.models import Action, SignOff
+from tracker.models import Action, Judgement, RegisterEntry, SignOff, Theme
 
 
 def admin_url(obj, view="change", *args):
@@ -141,22 +143,80 @@ def test_a_signed_off_action_cannot_be_changed_in_the_admin(client):
 
 @pytest.mark.django_db
 def test_admin_saves_record_who_made_them(client, administrator):
-    inspection = factories.InspectionFactory(title="Old title")
+    theme = factories.ThemeFactory(name="Old name")
     client.force_login(administrator)
-    data = {
-        "slug": inspection.slug,
-        "title": "Corrected title",
-        "kind": inspection.kind,
-        "force": inspection.force,
-        "published": "02/03/2017",
-        "judgements-TOTAL_FORMS": "0",
-        "judgements-INITIAL_FORMS": "0",
-    }
 
-    response = client.post(admin_url(inspection), data)
+    response = client.post(admin_url(theme), {"name": "Corrected name", "description": ""})
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert inspection.history.order_by("-history_id").first().history_user == administrator
+    assert theme.history.order_by("-history_id").first().history_user == administrator
+
+
+def plan_records() -> dict:
+    """One record of every kind the plan holds, the action on a finding that is not discharged."""
+    action = factories.ActionFactory(in_progress=True, title="Kept")
+    return {
+        "inspection": action.finding.inspection,
+        "finding": action.finding,
+        "action": action,
+        "judgement": Judgement.objects.create(
+            inspection=action.finding.inspection, position=1, question="Preventing crime", grade="good"
+        ),
+        "registerentry": RegisterEntry.objects.create(
+            finding=action.finding, date=datetime.date(2017, 6, 1), status="being-progressed"
+        ),
+        "progressupdate": factories.ProgressUpdateFactory(action=action),
+        "evidence": factories.EvidenceFactory(action=action),
+        "extensionrequest": factories.ExtensionRequestFactory(action=action),
+        "signoff": factories.SignOffFactory(),
+    }
+
+
+@pytest.mark.django_db
+def test_the_plan_is_read_only_in_the_admin_even_for_a_superuser(client, administrator):
+    records = plan_records()
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    other_finding = factories.FindingFactory()
+    no_role = factories.UserFactory()
+
+    for user in (superuser, administrator):
+        client.force_login(user)
+        for name, record in records.items():
+            assert client.get(admin_url(record)).status_code == 200, name  # readable
+            assert b'name="_save"' not in client.get(admin_url(record)).content, name
+            # What an attacker would post: a move onto another finding, an owner with no role, a version.
+            tampered = {"title": "Changed", "finding": other_finding.pk, "owner": no_role.pk, "version": 99}
+            assert client.post(admin_url(record), tampered).status_code == 403, name
+            assert client.post(admin_url(record, "delete"), {"post": "yes"}).status_code == 403, name
+            assert client.get(reverse(f"admin:tracker_{name}_add")).status_code == 403, name
+
+    action = Action.objects.get(pk=records["action"].pk)
+    assert (action.title, action.finding_id, action.owner_id, action.version) == (
+        "Kept",
+        records["finding"].pk,
+        records["action"].owner_id,
+        records["action"].version,
+    )
+
+
+@pytest.mark.django_db
+def test_the_admin_still_writes_themes(client, administrator):
+    client.force_login(administrator)
+
+    response = client.post(reverse("admin:tracker_theme_add"), {"name": "Roads policing", "description": ""})
+
+    assert response.status_code == 302
+    assert Theme.objects.filter(name="Roads policing").exists()
+
+
+@pytest.mark.django_db
+def test_the_action_page_in_the_admin_does_not_show_the_internal_version(client, auditor):
+    action = factories.ActionFactory()
+    client.force_login(auditor)
+
+    page = client.get(admin_url(action)).content.decode()
+
+    assert "Version" not in page
 
 
 @pytest.mark.django_db

@@ -522,7 +522,9 @@ def test_a_finding_with_open_actions_cannot_be_discharged(client, reviewer, owne
     response = client.post(url(finding, "discharge/"), {"comment": ""})
 
     assert response.status_code == 403
-    assert "only once every one of its actions is signed off or withdrawn" in response.content.decode()
+    assert "Every action must be signed off or withdrawn before the finding can be discharged." in (
+        response.content.decode()
+    )
     assert not SignOff.objects.filter(finding=finding).exists()
 
 

@@ -1,10 +1,12 @@
-"""The Django admin: users and roles, reference data, and the full record for auditors.
+"""The Django admin: people and roles, reference data, and the full record for auditors.
 
-Workflow fields (status, due dates, who submitted) are read-only here: they
-move only through tracker/services.py. Sign-offs and progress notes are
-append-only, and nothing with a sign-off can be deleted (PROTECT sees to the
-rest). History is on every tracked model; reverting from it is disabled in
-settings (SIMPLE_HISTORY_REVERT_DISABLED).
+The plan (inspections, findings, actions and every record on them) changes
+only through the site and tracker/services.py, where the rules live: here it
+is read-only for everyone, superusers included, so the admin can never move
+an action onto a discharged finding, give it an owner who may not own
+actions, or skip its history. What the admin writes is people, their roles
+and the reference themes. History is on every tracked model; reverting from
+it is disabled in settings (SIMPLE_HISTORY_REVERT_DISABLED).
 """
 
 from django.contrib import admin
@@ -30,10 +32,10 @@ from .models import (
 )
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """Records that are never edited or deleted once written: readable here, nothing more."""
+class ReadOnly:
+    """Readable here, nothing more: for the plan's records and the append-only logs."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -41,6 +43,10 @@ class AppendOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
 
 
 class NoRevertHistoryAdmin(SimpleHistoryAdmin):
@@ -60,6 +66,10 @@ class HistoryAdmin(NoRevertHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PlanAdmin(ReadOnly, NoRevertHistoryAdmin):
+    """The plan's tracked records: read with their history, changed only on the site."""
 
 
 @admin.register(User)
@@ -84,105 +94,72 @@ class ThemeAdmin(HistoryAdmin):
     search_fields = ["name", "description"]
 
 
-class JudgementInline(admin.TabularInline):
+class JudgementInline(ReadOnly, admin.TabularInline):
     model = Judgement
     extra = 0
 
 
 @admin.register(Inspection)
-class InspectionAdmin(HistoryAdmin):
+class InspectionAdmin(PlanAdmin):
     list_display = ["title", "kind", "force", "published", "overall_grade", "response_published"]
     list_filter = ["kind", "overall_grade", "force", "published"]
     search_fields = ["title", "slug", "force"]
     date_hierarchy = "published"
-    prepopulated_fields = {"slug": ["title"]}
     inlines = [JudgementInline]
 
 
 @admin.register(Judgement)
-class JudgementAdmin(HistoryAdmin):
+class JudgementAdmin(PlanAdmin):
     list_display = ["question", "grade", "inspection", "position"]
     list_filter = ["grade"]
     list_select_related = ["inspection"]
     search_fields = ["question", "summary", "inspection__title"]
 
 
-class RegisterEntryInline(admin.TabularInline):
+class RegisterEntryInline(ReadOnly, admin.TabularInline):
     model = RegisterEntry
     extra = 0
     fields = ["date", "status", "comment", "recorded_by"]
-    readonly_fields = ["recorded_by"]
 
 
 @admin.register(Finding)
-class FindingAdmin(HistoryAdmin):
+class FindingAdmin(PlanAdmin):
     list_display = ["reference", "title", "kind", "inspection", "theme", "is_summary", "register_id"]
     list_filter = ["kind", "is_summary", "theme", "inspection"]
     list_select_related = ["inspection", "theme"]
     search_fields = ["reference", "title", "text", "register_id", "inspection__title"]
-    raw_id_fields = ["parent"]
     inlines = [RegisterEntryInline]
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.sign_offs.exists():
-            return False  # Discharged: nothing signed off changes afterwards.
-        return super().has_change_permission(request, obj)
 
 
 @admin.register(RegisterEntry)
-class RegisterEntryAdmin(HistoryAdmin):
+class RegisterEntryAdmin(PlanAdmin):
     list_display = ["finding", "date", "status"]
     list_filter = ["status"]
     list_select_related = ["finding", "finding__inspection"]
     search_fields = ["finding__reference", "finding__title", "comment"]
 
 
-class ProgressUpdateInline(admin.TabularInline):
+class ProgressUpdateInline(ReadOnly, admin.TabularInline):
     model = ProgressUpdate
     extra = 0
     fields = ["created_at", "author", "note", "status_from", "status_to"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Action)
-class ActionAdmin(HistoryAdmin):
+class ActionAdmin(PlanAdmin):
     list_display = ["title", "status", "owner", "due_date", "original_due_date", "finding"]
     list_filter = ["status", "finding__inspection", "finding__kind", "finding__theme", "due_date"]
     list_select_related = ["owner", "finding", "finding__inspection"]
     search_fields = ["title", "description", "finding__reference", "finding__title", "owner__last_name"]
     date_hierarchy = "due_date"
-    raw_id_fields = ["finding"]
-    readonly_fields = [
-        "status",
-        "due_date",
-        "original_due_date",
-        "submitted_by",
-        "created_by",
-        "created_at",
-        "updated_at",
-    ]
+    # The internal edit counter is how the site catches a stale form; nobody reads it.
+    exclude = ["version"]
     inlines = [ProgressUpdateInline]
-
-    def has_add_permission(self, request):
-        # Actions are created by improvement leads on the site, through the workflow.
-        return False
-
-    def save_model(self, request, obj, form, change):
-        obj.version += 1  # an edit here makes any form open on the site stale, as a site edit would
-        super().save_model(request, obj, form, change)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and not obj.is_open:
-            return False  # Signed off or withdrawn: final.
-        return super().has_change_permission(request, obj)
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(AppendOnlyAdmin):
+class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_display = ["action", "author", "created_at", "status_from", "status_to"]
     list_filter = ["status_to"]
     list_select_related = ["action", "author"]
@@ -190,32 +167,22 @@ class ProgressUpdateAdmin(AppendOnlyAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(HistoryAdmin):
+class EvidenceAdmin(PlanAdmin):
     list_display = ["title", "action", "added_by", "added_at"]
     list_select_related = ["action", "added_by"]
     search_fields = ["title", "url", "action__title"]
-    readonly_fields = ["action", "file", "url", "added_by", "added_at"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(HistoryAdmin):
+class ExtensionRequestAdmin(PlanAdmin):
     list_display = ["action", "proposed_date", "previous_due_date", "status", "requested_by", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["action", "requested_by", "decided_by"]
     search_fields = ["action__title", "reason", "decision_comment"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # Requests and decisions are made on the site, through the workflow.
-
 
 @admin.register(SignOff)
-class SignOffAdmin(AppendOnlyAdmin):
+class SignOffAdmin(ReadOnlyAdmin):
     list_display = ["decided_at", "decision", "action", "finding", "decided_by", "record_hash"]
     list_filter = ["decision", "decided_at"]
     list_select_related = ["action", "finding", "decided_by"]
@@ -224,12 +191,12 @@ class SignOffAdmin(AppendOnlyAdmin):
 
 
 @admin.register(SignOffChain)
-class SignOffChainAdmin(AppendOnlyAdmin):
+class SignOffChainAdmin(ReadOnlyAdmin):
     list_display = ["length", "last_hash"]
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(AppendOnlyAdmin):
+class ReminderSentAdmin(ReadOnlyAdmin):
     list_display = ["sent_on", "recipient", "item"]
     list_filter = ["sent_on"]
     list_select_related = ["recipient"]

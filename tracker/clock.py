@@ -12,7 +12,8 @@ each step, and every record of one step agrees on its time.
 """
 
 import datetime
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -55,3 +56,14 @@ def held_at(moment: datetime.datetime) -> Iterator[HeldClock]:
         yield held
     finally:
         _held.reset(token)
+
+
+def at_one_moment(function: Callable) -> Callable:
+    """Run `function` with the clock held where it stands when called: every timestamp one call writes agrees."""
+
+    @functools.wraps(function)
+    def held(*args, **kwargs):
+        with held_at(now()):
+            return function(*args, **kwargs)
+
+    return held

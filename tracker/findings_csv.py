@@ -1,4 +1,4 @@
-"""The findings CSV format (DESIGN.md, "Commands"), read and written in one place.
+"""The findings CSV format (README, "Commands"), read and written in one place.
 
 A file in the form write_findings produces (csv module defaults, UTF-8, no BOM)
 reads back into the same findings, and writing those again gives the same bytes.

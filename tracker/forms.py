@@ -1,14 +1,17 @@
-"""One form per service, each rendered the GOV.UK way by tracker/forms/form.html."""
+"""One form per service, each rendered the GOV.UK way by the tracker's form renderer."""
 
+import copy
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, RegisterStatus, Theme, User
+from .permissions import possible_owners
 from .services import PROGRESS_MOVES
 
 
@@ -19,8 +22,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class TrackerFormRenderer(DjangoTemplates):
+    """Every form and field of the site in the GOV.UK pattern (settings.FORM_RENDERER).
+
+    A form is its fields, each by `field.as_field_group`: label (marked "(optional)" when it
+    is), hint, error message and the input, which Django links to the hint and the error
+    with aria-describedby; radios and checkboxes in a fieldset with a legend.
+    """
+
+    form_template_name = "tracker/forms/form.html"
+    field_template_name = "tracker/forms/field.html"
+
+
 class TrackerFormMixin:
-    template_name = "tracker/forms/form.html"
+    """What the field template reads from a form beyond its fields."""
+
+    # Fields whose group spans the whole row where fields sit in a grid (the action list's filters).
+    wide_fields: tuple[str, ...] = ()
+    # Where every field is optional (filters), no label says "(optional)".
+    every_field_optional = False
 
 
 class TrackerForm(TrackerFormMixin, forms.Form):
@@ -28,7 +48,14 @@ class TrackerForm(TrackerFormMixin, forms.Form):
 
 
 class TrackerModelForm(TrackerFormMixin, forms.ModelForm):
-    pass
+    """A form that edits a model through a service: it validates against its own copy of the object.
+
+    A ModelForm writes what was typed onto its instance as it validates; on a copy, the object
+    the view holds stays as saved until the service changes it (and stays so if the service refuses).
+    """
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
 
 
 def date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
@@ -198,14 +225,6 @@ class DischargeForm(TrackerForm):
 # The plan ---------------------------------------------------------------------------------
 
 
-def possible_owners():
-    return (
-        User.objects.filter(is_active=True, groups__permissions__codename__in=["update_own_action", "manage_plan"])
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
-
-
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user} ({user.job_title})" if user.job_title else str(user)
@@ -282,7 +301,7 @@ class PccResponseForm(TrackerForm):
         self.recommendations = list(recommendations)
         for finding in self.recommendations:
             self.fields[f"explanation_{finding.pk}"] = forms.CharField(
-                label=f"Recommendation {finding.reference}" + (f": {finding.title}" if finding.title else ""),
+                label=f"Recommendation {finding.display_name}",
                 required=False,
                 initial=finding.response_explanation,
                 max_length=10_000,
@@ -351,9 +370,8 @@ class FindingForm(TrackerModelForm):
 class LongSelect(forms.Select):
     """A select for lists that grow with the plan (every inspection, every owner).
 
-    Its options are written by one loop in one template, not a template each: at a hundred
-    inspections, rendering each option separately was most of what made a national-scale
-    plan's action list slower than a small one's. No option groups, which these never have.
+    Its options are written by one loop in one template, not a template each, so a long list
+    costs little more to render than a short one. No option groups, which these never have.
     """
 
     template_name = "tracker/forms/long_select.html"
@@ -361,8 +379,8 @@ class LongSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         """Each option as value, label and whether it is chosen: the fields the template reads.
 
-        Django builds a whole widget context for each option, for templates that may use any of
-        it; at a hundred owners and a hundred inspections that was a fifth of the action list's time.
+        Django builds a whole widget context for each option, for templates that may use any of it;
+        this builds only what ours reads.
         """
         chosen = set(value)
         options = [
@@ -433,7 +451,16 @@ class OwnerFilterField(forms.ModelChoiceField):
 class ActionFilterForm(TrackerForm):
     """Filters for the action list. Every field is optional; bad values are reported, not fatal."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    # For the field template: no label says "(optional)" when every field is, and these span the row.
+    every_field_optional = True
+    wide_fields = ("q", "status", "overdue")
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Words in the title, description, finding or owner's name",
+    )
     status = forms.MultipleChoiceField(
         label="Status", required=False, choices=Action.Status.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -130,10 +130,12 @@ class ResponseClock:
         return None
 
 
-class InspectionQuerySet(models.QuerySet):
+class PlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        # Everyone with a role sees the whole plan; an account with no role sees nothing.
-        return self if user.has_perm("tracker.view_action") else self.none()
+        """The whole plan to anyone who may see it (permissions.can_view_plan), nothing to anyone else."""
+        from .permissions import can_view_plan  # permissions.py reads these models, so it is imported late
+
+        return self if can_view_plan(user) else self.none()
 
 
 class Inspection(models.Model):
@@ -157,7 +159,7 @@ class Inspection(models.Model):
     updated_at = models.DateTimeField(default=clock.now, editable=False)
 
     history = HistoricalRecords()
-    objects = InspectionQuerySet.as_manager()
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published", "title", "pk"]
@@ -233,10 +235,7 @@ class FindingStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
-class FindingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self if user.has_perm("tracker.view_action") else self.none()
-
+class FindingQuerySet(PlanQuerySet):
     def with_progress(self):
         """Counts of the finding's actions by outcome, and whether the PCC has discharged it."""
         return self.annotate(
@@ -312,6 +311,11 @@ class Finding(models.Model):
         return self.addressee or "The force"
 
     @property
+    def display_name(self) -> str:
+        """How the site names a finding: its reference, then its title if it has one ("Rec1: Supervision")."""
+        return f"{self.reference}: {self.title}" if self.title else self.reference
+
+    @property
     def derived_status(self) -> str:
         """Needs the with_progress() annotations."""
         if self.is_discharged:
@@ -372,7 +376,9 @@ def inactive_condition(now: datetime.datetime) -> Q:
 
 
 def last_progress(action) -> Greatest:
-    """Action.last_progress_at worked out from the records: the later of its creation and its latest note."""
+    """Action.last_progress_at worked out from the records: the later of its creation and its latest note.
+
+    The services keep the field; this is for checking it against the records."""
     latest_note = ProgressUpdate.objects.filter(action=action).order_by("-created_at").values("created_at")[:1]
     return Greatest("created_at", Coalesce(Subquery(latest_note), "created_at"))
 
@@ -389,7 +395,7 @@ def drift(action) -> Coalesce:
     return Coalesce(Subquery(approved), 0)
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(PlanQuerySet):
     def open(self):
         return self.filter(status__in=Action.OPEN_STATUSES)
 
@@ -405,12 +411,6 @@ class ActionQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         return self.filter(owner=user)
-
-    def visible_to(self, user):
-        # Everyone with a role sees the whole plan; an account with no role sees nothing.
-        if user.has_perm("tracker.view_action"):
-            return self
-        return self.none()
 
     def for_list(self):
         return self.select_related("owner", "finding", "finding__inspection", "finding__theme")
@@ -459,9 +459,10 @@ class Action(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now, editable=False)
     updated_at = models.DateTimeField(default=clock.now, editable=False)
-    # Kept by the records they sum up (ProgressUpdate.save, ExtensionRequest.save), so that the
-    # whole-plan counts of inactive and drifting actions read a range of one index, where asking
-    # every open action for its notes or its extensions read them all.
+    # Kept by the services that write the records they sum up (notes, approved extensions), so that
+    # the whole-plan counts of inactive and drifting actions read a range of one index rather than
+    # every open action's notes or extensions. last_progress() and drift() below work them out
+    # from the records, to check them.
     last_progress_at = models.DateTimeField(
         default=clock.now, editable=False, help_text="When it was created, or its latest progress note."
     )
@@ -557,10 +558,6 @@ class ProgressUpdate(models.Model):
     def __str__(self):
         return f"Note on {self.action} by {self.author}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Action.objects.filter(pk=self.action_id).update(last_progress_at=last_progress(OuterRef("pk")))
-
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.action_id}/{filename}"
@@ -641,10 +638,6 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"Extension of {self.action} to {self.proposed_date}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Action.objects.filter(pk=self.action_id).update(drift=drift(OuterRef("pk")))
 
 
 class SignOffDecision(models.TextChoices):

@@ -1,13 +1,24 @@
-"""Who may do what: one small function per rule.
+"""Who may do what: each rule once, here.
 
 Roles are Django groups (created by migration 0002) carrying three custom
 permissions on Action: update_own_action (owners), manage_plan (improvement
 leads) and sign_off (PCC reviewers). Auditors hold view permissions only.
-Views call these to decide what to show; services call them again before
-they write.
+
+Each rule is a `require_...` function that raises ActionRefused with the
+reason a person reads when it refuses, and a `can_...` boolean form of the
+same function for templates and menus. Services call the `require_` form
+after locking the rows they change, views call it before showing a form
+(ActionRefused is a PermissionDenied, so a refusal a view does not catch is a
+403 page giving the reason), and templates get the booleans. Where a rule
+picks people rather than judging one, its query form sits beside it.
 """
 
-from .models import Action, ExtensionRequest, Finding
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from .models import Action, ExtensionRequest, Finding, User
 
 OWNER = "Action owner"
 LEAD = "Improvement lead"
@@ -16,34 +27,151 @@ AUDITOR = "Auditor"
 ADMINISTRATOR = "Administrator"
 ROLES = [OWNER, LEAD, REVIEWER, AUDITOR, ADMINISTRATOR]
 
+UPDATE_OWN_ACTION = "update_own_action"
+MANAGE_PLAN = "manage_plan"
+SIGN_OFF = "sign_off"
+VIEW_PLAN = "view_action"
+WORKFLOW_PERMISSIONS = (UPDATE_OWN_ACTION, MANAGE_PLAN, SIGN_OFF)
+
+
+class ActionRefused(PermissionDenied):
+    """Something the rules do not allow, for this person or in this state; its message is for them to read."""
+
+
+def boolean_form(rule: Callable[..., None]) -> Callable[..., bool]:
+    """can_x(...) for require_x(...): True where the rule lets it through."""
+
+    def allows(*args) -> bool:
+        try:
+            rule(*args)
+        except ActionRefused:
+            return False
+        return True
+
+    allows.__name__ = rule.__name__.replace("require_", "can_", 1)
+    allows.__doc__ = f"Whether {rule.__name__} would let this through."
+    return allows
+
+
+def _refuse_unless(allowed: bool, reason: str) -> None:
+    if not allowed:
+        raise ActionRefused(reason)
+
+
+# Roles: what a person holds -------------------------------------------------------------
+
+
+def _holds(user, codename: str) -> bool:
+    return user.has_perm(f"tracker.{codename}")
+
+
+def holding(*codenames: str) -> QuerySet[User]:
+    """The query form of _holds: active people who hold any of these permissions (by a role, directly, or as
+    superuser), as has_perm judges them."""
+    held = (
+        Q(groups__permissions__codename__in=codenames)
+        | Q(user_permissions__codename__in=codenames)
+        | Q(is_superuser=True)
+    )
+    return User.objects.filter(held, is_active=True).distinct()
+
 
 def is_lead(user) -> bool:
-    return user.has_perm("tracker.manage_plan")
+    return _holds(user, MANAGE_PLAN)
 
 
 def is_reviewer(user) -> bool:
-    return user.has_perm("tracker.sign_off")
+    return _holds(user, SIGN_OFF)
 
 
-def can_own_actions(user) -> bool:
-    return user.is_active and (user.has_perm("tracker.update_own_action") or is_lead(user))
+def owns_actions_by_role(user) -> bool:
+    """Holds the Action owner role's permission: has a list of their own actions and an owner's dashboard."""
+    return _holds(user, UPDATE_OWN_ACTION)
 
 
 def can_view_plan(user) -> bool:
-    return user.has_perm("tracker.view_action")
+    """Everyone with a role sees the whole plan; an account with no role sees nothing."""
+    return _holds(user, VIEW_PLAN)
 
 
-def can_update_action(user, action: Action) -> bool:
-    """Progress notes, evidence, status moves and extension requests: the owner, or any lead."""
-    if not action.is_open:
-        return False
-    if is_lead(user):
-        return True
-    return user.has_perm("tracker.update_own_action") and action.owner_id == user.pk
+def is_read_only(user) -> bool:
+    """Sees the plan but moves nothing in it: an auditor (and an administrator, on the site)."""
+    return can_view_plan(user) and not any(_holds(user, codename) for codename in WORKFLOW_PERMISSIONS)
 
 
-def can_submit(user, action: Action) -> bool:
-    return action.status == Action.Status.IN_PROGRESS and can_update_action(user, action)
+def require_manage_plan(user, doing: str = "do this") -> None:
+    """Create and edit inspections, findings and actions, and keep the register mirror: `doing` names which."""
+    _refuse_unless(is_lead(user), f"Only an improvement lead can {doing}.")
+
+
+can_manage_plan = boolean_form(require_manage_plan)
+
+
+def require_own_actions(person) -> None:
+    """Whether a person may be given actions to own."""
+    _refuse_unless(
+        person.is_active and (owns_actions_by_role(person) or is_lead(person)),
+        f"{person} cannot own actions: an owner needs the Action owner or Improvement lead role.",
+    )
+
+
+can_own_actions = boolean_form(require_own_actions)
+
+
+def possible_owners() -> QuerySet[User]:
+    """The query form of require_own_actions: everyone an action may be given to."""
+    return holding(UPDATE_OWN_ACTION, MANAGE_PLAN)
+
+
+def leads() -> QuerySet[User]:
+    """The people who decide extension requests (never their own: see require_decide_extension)."""
+    return holding(MANAGE_PLAN)
+
+
+def reviewers() -> QuerySet[User]:
+    """The people who decide submitted actions (never their own: see is_conflicted)."""
+    return holding(SIGN_OFF)
+
+
+# Actions --------------------------------------------------------------------------------
+
+
+def closed_message(action: Action) -> str:
+    return f"This action is {action.get_status_display().lower()}: it cannot be changed any more."
+
+
+def require_update_action(user, action: Action) -> None:
+    """Progress notes, evidence, status moves and extension requests: the owner, or any lead, while it is open."""
+    _refuse_unless(action.is_open, closed_message(action))
+    _refuse_unless(
+        is_lead(user) or (owns_actions_by_role(user) and action.owner_id == user.pk),
+        "Only the action's owner or an improvement lead can update this action.",
+    )
+
+
+can_update_action = boolean_form(require_update_action)
+
+
+def require_add_evidence(user, action: Action) -> None:
+    require_update_action(user, action)
+    _refuse_unless(
+        action.status != Action.Status.SUBMITTED,
+        "This action is waiting for sign-off: its evidence cannot change until it is decided.",
+    )
+
+
+can_add_evidence = boolean_form(require_add_evidence)
+
+
+def require_submit(user, action: Action) -> None:
+    require_update_action(user, action)
+    _refuse_unless(
+        action.status == Action.Status.IN_PROGRESS,
+        f"Only an action in progress can be submitted; this one is {action.get_status_display().lower()}.",
+    )
+
+
+can_submit = boolean_form(require_submit)
 
 
 def is_conflicted(user, action: Action) -> bool:
@@ -51,42 +179,134 @@ def is_conflicted(user, action: Action) -> bool:
     return user.pk in (action.owner_id, action.submitted_by_id)
 
 
-def can_decide_sign_off(user, action: Action) -> bool:
+def require_decide_sign_off(user, action: Action) -> None:
     """Sign off or return a submitted action."""
-    return action.status == Action.Status.SUBMITTED and is_reviewer(user) and not is_conflicted(user, action)
-
-
-def can_withdraw(user, action: Action) -> bool:
-    return action.is_open and is_lead(user)
-
-
-def can_request_extension(user, action: Action) -> bool:
-    return action.status != Action.Status.SUBMITTED and can_update_action(user, action)
-
-
-def can_decide_extension(user, request: ExtensionRequest) -> bool:
-    """A lead decides, but never on a request they made themselves."""
-    return (
-        request.status == ExtensionRequest.Status.PENDING
-        and request.action.is_open
-        and is_lead(user)
-        and request.requested_by_id != user.pk
+    _refuse_unless(is_reviewer(user), "Only a PCC reviewer can sign off or return an action.")
+    _refuse_unless(
+        action.status == Action.Status.SUBMITTED,
+        f"Only a submitted action can be signed off or returned; this one is {action.get_status_display().lower()}.",
+    )
+    _refuse_unless(
+        not is_conflicted(user, action),
+        "You cannot decide on an action you own or submitted: another PCC reviewer must.",
     )
 
 
-def can_manage_plan(user) -> bool:
-    """Create and edit inspections, findings and actions; assign owners."""
-    return is_lead(user)
+can_decide_sign_off = boolean_form(require_decide_sign_off)
 
 
-def can_edit_action(user, action: Action) -> bool:
-    return action.is_open and is_lead(user)
+def require_withdraw(user, action: Action) -> None:
+    _refuse_unless(action.is_open, closed_message(action))
+    require_manage_plan(user, "withdraw an action")
 
 
-def can_discharge(user, finding: Finding) -> bool:
-    """Needs Finding.objects.with_progress() annotations."""
-    return is_reviewer(user) and finding.derived_status == Finding.Status.READY_TO_DISCHARGE
+can_withdraw = boolean_form(require_withdraw)
 
 
-def can_record_pcc_response(user) -> bool:
-    return is_reviewer(user)
+def require_edit_action(user, action: Action) -> None:
+    """Title, description and owner."""
+    _refuse_unless(action.is_open, closed_message(action))
+    require_manage_plan(user, "edit an action")
+
+
+can_edit_action = boolean_form(require_edit_action)
+
+
+def _pending_extension(action: Action) -> ExtensionRequest | None:
+    # all(): the action page prefetches its requests, so this reads no more rows there.
+    return next((r for r in action.extension_requests.all() if r.status == ExtensionRequest.Status.PENDING), None)
+
+
+def require_request_extension(user, action: Action) -> None:
+    require_update_action(user, action)
+    _refuse_unless(
+        action.status != Action.Status.SUBMITTED,
+        "An action waiting for sign-off cannot have its due date extended.",
+    )
+    _refuse_unless(
+        _pending_extension(action) is None,
+        "This action already has an extension request waiting for a decision.",
+    )
+
+
+can_request_extension = boolean_form(require_request_extension)
+
+
+def require_decide_extension(user, request: ExtensionRequest) -> None:
+    """A lead decides a waiting request, but never one they made themselves."""
+    _refuse_unless(
+        request.status == ExtensionRequest.Status.PENDING,
+        f"This request has already been decided: {request.get_status_display().lower()}.",
+    )
+    require_manage_plan(user, "decide an extension request")
+    _refuse_unless(
+        request.requested_by_id != user.pk, "You cannot decide your own extension request: another lead must."
+    )
+    _refuse_unless(request.action.is_open, closed_message(request.action))
+
+
+can_decide_extension = boolean_form(require_decide_extension)
+
+
+# Findings and inspections ---------------------------------------------------------------
+
+
+def _discharged(finding: Finding) -> bool:
+    # From the with_progress() annotation where the finding has it; asked of the database where not.
+    discharged = getattr(finding, "is_discharged", None)
+    return finding.sign_offs.exists() if discharged is None else discharged
+
+
+def require_change_finding(user, finding: Finding) -> None:
+    require_manage_plan(user, "add or edit findings")
+    _refuse_unless(not _discharged(finding), "This finding has been discharged: it cannot be changed any more.")
+
+
+can_change_finding = boolean_form(require_change_finding)
+
+
+def require_add_action(user, finding: Finding) -> None:
+    require_manage_plan(user, "create actions")
+    _refuse_unless(not _discharged(finding), "This finding has been discharged: no more actions can be added to it.")
+
+
+can_add_action = boolean_form(require_add_action)
+
+
+def require_discharge(user, finding: Finding) -> None:
+    """Needs Finding.objects.with_progress() annotations: every action signed off or withdrawn, none discharged."""
+    _refuse_unless(is_reviewer(user), "Only a PCC reviewer can discharge a finding.")
+    _refuse_unless(not finding.is_discharged, "This finding has already been discharged.")
+    _refuse_unless(finding.action_count > 0, "This finding has no actions yet: it cannot be discharged.")
+    _refuse_unless(
+        finding.derived_status == Finding.Status.READY_TO_DISCHARGE,
+        "Every action must be signed off or withdrawn before the finding can be discharged.",
+    )
+
+
+can_discharge = boolean_form(require_discharge)
+
+
+def require_record_pcc_response(user) -> None:
+    _refuse_unless(is_reviewer(user), "Only the PCC's office can record the PCC's response.")
+
+
+can_record_pcc_response = boolean_form(require_record_pcc_response)
+
+
+def require_review_queue(user) -> None:
+    _refuse_unless(is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
+
+
+can_see_review_queue = boolean_form(require_review_queue)
+
+
+def template_context(request) -> dict:
+    """The few rules every page's navigation needs, for templates (a context processor)."""
+    user = request.user
+    return {
+        "may": {
+            "own_actions": owns_actions_by_role(user),
+            "see_review_queue": can_see_review_queue(user),
+        }
+    }

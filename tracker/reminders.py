@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from . import permissions
 from .models import Action, ExtensionRequest, ReminderSent, User
 
 
@@ -80,16 +81,6 @@ def action_path(pk: int) -> str:
     return reverse("tracker:action-detail", args=[pk])
 
 
-def _people_with(codename: str):
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(groups__permissions__codename=codename) | Q(user_permissions__codename=codename) | Q(is_superuser=True)
-        )
-        .distinct()
-    )
-
-
 def _lead_items() -> dict[User, list[Item]]:
     waiting = list(
         ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
@@ -99,10 +90,10 @@ def _lead_items() -> dict[User, list[Item]]:
     items = defaultdict(list)
     if not waiting:
         return items
-    for lead in _people_with("manage_plan"):
+    for lead in permissions.leads():
         for request in waiting:
-            if request.requested_by_id == lead.pk:
-                continue  # nobody decides their own request
+            if not permissions.can_decide_extension(lead, request):
+                continue  # their own request: another lead decides it
             text = (
                 f"Extension request for {request.action.title}: {request.requested_by} asks to move the due date "
                 f"from {_date(request.previous_due_date)} to {_date(request.proposed_date)}"
@@ -116,9 +107,9 @@ def _reviewer_items() -> dict[User, list[Item]]:
     items = defaultdict(list)
     if not queue:
         return items
-    for reviewer in _people_with("sign_off"):
+    for reviewer in permissions.reviewers():
         for action in queue:
-            if reviewer.pk in (action.owner_id, action.submitted_by_id):
+            if not permissions.can_decide_sign_off(reviewer, action):
                 continue  # separation of duties: another reviewer decides it
             text = f"Waiting for sign-off: {action.title} ({action.finding.reference})"
             items[reviewer].append(Item(f"review:{action.pk}", text, action_path(action.pk)))

@@ -24,6 +24,7 @@ HERTFORDSHIRE_SEED = settings.BASE_DIR / "seeds" / "hertfordshire-peel-2016.json
 HERTFORDSHIRE_SLUG = "hertfordshire-peel-2016-effectiveness"
 
 S = Action.Status
+OPERATOR = services.Operator("seed_demo")
 
 
 # The shipped inspection --------------------------------------------------------------
@@ -50,9 +51,9 @@ def load_inspection(path: str | Path) -> Inspection:
     reason = f"Loaded from {path.name}"
     fields["published"] = datetime.date.fromisoformat(fields["published"])
     fields.setdefault("attribution", data.get("licence", ""))
-    inspection = services.create_inspection(by=None, reason=reason, **fields)
+    inspection = services.create_inspection(by=OPERATOR, reason=reason, **fields)
     for judgement in data.get("judgements", []):
-        services.add_judgement(inspection, by=None, **judgement)
+        services.add_judgement(inspection, by=OPERATOR, **judgement)
 
     themes = {theme.name: theme for theme in Theme.objects.all()}
     rows = []
@@ -67,11 +68,11 @@ def load_inspection(path: str | Path) -> Inspection:
                 )
             row["theme"] = themes[theme_name]
         rows.append(row)
-    for finding in services.add_findings(inspection, rows, by=None, reason=reason):
+    for finding in services.add_findings(inspection, rows, by=OPERATOR, reason=reason):
         for entry in register[finding.reference]:
             services.add_register_entry(
                 finding,
-                by=None,
+                by=OPERATOR,
                 date=datetime.date.fromisoformat(entry["date"]),
                 status=entry["status"],
                 comment=entry.get("comment", ""),

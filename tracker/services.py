@@ -1,18 +1,25 @@
 """Every write that matters: one function per move, each atomic and audited.
 
-Each service re-checks permission (the view did too), locks and re-reads the
-row, checks the move against the current state, saves with the acting user
-and a reason for history, and writes its domain record in the same
-transaction. A refused move raises ActionRefused with a message fit to show
-the person who asked.
+Each service locks and re-reads the rows it changes, then asks the rule in
+tracker/permissions.py whether this person may make this move in this state
+(the view asked too, before showing the form), then changes them: it saves
+with the acting user, a reason for history and the moment from tracker.clock,
+keeps the values the action sums up from its records (last progress, drift,
+submission, version), and writes its domain record in the same transaction.
+A refused move raises ActionRefused with a message fit to show the person who
+asked.
+
+The acting person is `by`, keyword-only: a User, or, for the few services a
+management command calls to build the plan, an Operator naming the command.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import permissions
+from . import clock, permissions
 from .models import (
     Action,
     Evidence,
@@ -24,7 +31,11 @@ from .models import (
     RegisterEntry,
     SignOff,
     SignOffChain,
+    User,
 )
+from .permissions import ActionRefused
+
+__all__ = ["ActionRefused", "EditConflict", "Operator"]  # with the services themselves
 
 S = Action.Status
 
@@ -37,17 +48,29 @@ PROGRESS_MOVES = {
 }
 
 
-class ActionRefused(Exception):
-    """A move the rules do not allow, for this person or in this state."""
+@dataclass(frozen=True)
+class Operator:
+    """The person at the server running a management command that builds the plan (import_findings, seed_demo).
+
+    They own the database already, so no role is checked; history records no user, and the change
+    reason the command gives says what was done and from where.
+    """
+
+    command: str
+
+
+Actor = User | Operator
 
 
 class EditConflict(ActionRefused):
-    """Someone else saved the action after the editor loaded it: nothing of the edit is saved."""
+    """Someone else saved the action after the editor loaded it: nothing of the edit is saved.
 
-    def __init__(self, action: Action, changes: list[str]):
+    `latest` is the action's newest history row (with its user), read by the service that refuses.
+    """
+
+    def __init__(self, action: Action, changes: list[str], latest):
         self.action = action
         self.changes = changes
-        latest = action.history.select_related("history_user").order_by("-history_id").first()
         who = f" by {latest.history_user}" if latest and latest.history_user else ""
         when = f" at {timezone.localtime(latest.history_date):%-d %B %Y %H:%M}" if latest else ""
         what = "; ".join(changes) if changes else "its status or records changed"
@@ -58,67 +81,65 @@ class EditConflict(ActionRefused):
         )
 
 
-def _refuse_unless(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise ActionRefused(message)
-
-
 def _lock(model, pk):
     return model.objects.select_for_update().get(pk=pk)
 
 
-def _save(obj, *, by, reason: str, update_fields: list[str] | None = None) -> None:
-    obj._history_user = by
+def _require_lead(by: Actor, doing: str) -> None:
+    if not isinstance(by, Operator):
+        permissions.require_manage_plan(by, doing)
+
+
+def _save(obj, *, by: Actor, reason: str, update_fields: list[str] | None = None) -> None:
+    """Save with who, why and when for history; an action also counts the save in its version."""
+    now = clock.now()
+    obj._history_user = None if isinstance(by, Operator) else by
     obj._change_reason = reason
+    obj._history_date = now
     if isinstance(obj, Action) and not obj._state.adding:
         obj.version += 1
         update_fields = update_fields and [*update_fields, "version"]
-    if update_fields is not None and hasattr(obj, "updated_at"):
-        update_fields = [*update_fields, "updated_at"]
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = now
+        if update_fields is not None:
+            update_fields = [*update_fields, "updated_at"]
     obj.save(update_fields=update_fields)
 
 
-def _move(action: Action, to: str, *, by, reason: str, extra_fields: tuple[str, ...] = ()) -> str:
+def _move(action: Action, to: str, *, by: User, reason: str, extra_fields: tuple[str, ...] = ()) -> str:
     old = action.status
     action.status = to
     _save(action, by=by, reason=reason, update_fields=["status", *extra_fields])
     return old
 
 
-def _closed_message(action: Action) -> str:
-    return f"This action is {action.get_status_display().lower()}: it cannot be changed any more."
-
-
-def _refuse_update(action: Action, by) -> None:
-    if not action.is_open:
-        raise ActionRefused(_closed_message(action))
-    _refuse_unless(
-        permissions.can_update_action(by, action),
-        "Only the action's owner or an improvement lead can update this action.",
+def _write_note(action: Action, *, by: User, note: str, status_from: str = "", status_to: str = "") -> ProgressUpdate:
+    """A progress note; the action's last_progress_at follows it, saved by the caller with the action."""
+    update = ProgressUpdate.objects.create(
+        action=action, author=by, note=note, status_from=status_from, status_to=status_to, created_at=clock.now()
     )
+    action.last_progress_at = update.created_at
+    return update
 
 
-def _refuse_owner(owner) -> None:
-    _refuse_unless(
-        permissions.can_own_actions(owner),
-        f"{owner} cannot own actions: an owner needs the Action owner or Improvement lead role.",
-    )
+def _keep(action: Action, **values) -> None:
+    """Write values the action keeps from its records when nothing else of it changes.
+
+    They are not history of their own (their records are), so this writes no history row and no
+    new version; the caller holds the action's lock.
+    """
+    Action.objects.filter(pk=action.pk).update(**values)
+    for name, value in values.items():
+        setattr(action, name, value)
 
 
 # Plan: inspections, findings, actions -------------------------------------------------
 
 
-def _refuse_unless_lead(by, message: str) -> None:
-    # by=None is the operator at the server running a management command
-    # (import_findings, seed_demo), who owns the database anyway; history
-    # then records no user and the reason names the command.
-    if by is not None:
-        _refuse_unless(permissions.can_manage_plan(by), message)
-
-
 @transaction.atomic
-def create_inspection(*, by, reason: str = "Inspection created", **fields) -> Inspection:
-    _refuse_unless_lead(by, "Only an improvement lead can create inspections.")
+@clock.at_one_moment
+def create_inspection(*, by: Actor, reason: str = "Inspection created", **fields) -> Inspection:
+    _require_lead(by, "create inspections")
     inspection = Inspection(**fields)
     inspection.full_clean()
     _save(inspection, by=by, reason=reason)
@@ -126,9 +147,10 @@ def create_inspection(*, by, reason: str = "Inspection created", **fields) -> In
 
 
 @transaction.atomic
-def update_inspection(inspection: Inspection, *, by, reason: str = "Inspection edited", **changes) -> Inspection:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can edit inspections.")
+@clock.at_one_moment
+def update_inspection(inspection: Inspection, *, by: User, reason: str = "Inspection edited", **changes) -> Inspection:
     inspection = _lock(Inspection, inspection.pk)
+    permissions.require_manage_plan(by, "edit inspections")
     for name, value in changes.items():
         setattr(inspection, name, value)
     inspection.full_clean()
@@ -137,10 +159,11 @@ def update_inspection(inspection: Inspection, *, by, reason: str = "Inspection e
 
 
 @transaction.atomic
+@clock.at_one_moment
 def record_pcc_response(
     inspection: Inspection,
     *,
-    by,
+    by: User,
     comments_invited: datetime.date | None,
     comments_received: datetime.date | None,
     response_published: datetime.date | None,
@@ -148,8 +171,8 @@ def record_pcc_response(
     explanations: dict[int, str] | None = None,
 ) -> Inspection:
     """The response's dates and link, and for each recommendation (by pk) the PCC's explanation."""
-    _refuse_unless(permissions.can_record_pcc_response(by), "Only the PCC's office can record the PCC's response.")
     inspection = _lock(Inspection, inspection.pk)
+    permissions.require_record_pcc_response(by)
     if comments_received and comments_invited and comments_received < comments_invited:
         raise ActionRefused("The chief constable's comments cannot be received before they were invited.")
     inspection.comments_invited = comments_invited
@@ -182,10 +205,12 @@ def record_pcc_response(
 
 
 @transaction.atomic
+@clock.at_one_moment
 def add_judgement(
-    inspection: Inspection, *, by, position: int, question: str, grade: str, summary: str = ""
+    inspection: Inspection, *, by: Actor, position: int, question: str, grade: str, summary: str = ""
 ) -> Judgement:
-    _refuse_unless_lead(by, "Only an improvement lead can record graded judgements.")
+    inspection = _lock(Inspection, inspection.pk)
+    _require_lead(by, "record graded judgements")
     judgement = Judgement(inspection=inspection, position=position, question=question, grade=grade, summary=summary)
     judgement.full_clean()
     _save(judgement, by=by, reason="Graded judgement recorded")
@@ -205,9 +230,11 @@ def _check_parent(finding: Finding) -> None:
 
 
 @transaction.atomic
-def create_finding(*, by, reason: str = "Finding created", **fields) -> Finding:
-    _refuse_unless_lead(by, "Only an improvement lead can add findings.")
-    finding = Finding(**fields)
+@clock.at_one_moment
+def create_finding(*, by: Actor, inspection: Inspection, reason: str = "Finding created", **fields) -> Finding:
+    inspection = _lock(Inspection, inspection.pk)
+    _require_lead(by, "add findings")
+    finding = Finding(inspection=inspection, **fields)
     _check_parent(finding)
     finding.full_clean()
     _save(finding, by=by, reason=reason)
@@ -215,13 +242,15 @@ def create_finding(*, by, reason: str = "Finding created", **fields) -> Finding:
 
 
 @transaction.atomic
-def add_findings(inspection: Inspection, rows: list[dict], *, by, reason: str) -> list[Finding]:
+@clock.at_one_moment
+def add_findings(inspection: Inspection, rows: list[dict], *, by: Actor, reason: str) -> list[Finding]:
     """Create findings in the order given, all or none.
 
     Each row holds Finding fields, with parent_reference naming a finding
     earlier in the rows or already in the inspection instead of parent.
     """
-    _refuse_unless_lead(by, "Only an improvement lead can add findings.")
+    inspection = _lock(Inspection, inspection.pk)
+    _require_lead(by, "add findings")
     by_reference = {f.reference: f for f in inspection.findings.all()}
     created = []
     for row in rows:
@@ -238,11 +267,10 @@ def add_findings(inspection: Inspection, rows: list[dict], *, by, reason: str) -
 
 
 @transaction.atomic
-def update_finding(finding: Finding, *, by, reason: str = "Finding edited", **changes) -> Finding:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can edit findings.")
+@clock.at_one_moment
+def update_finding(finding: Finding, *, by: User, reason: str = "Finding edited", **changes) -> Finding:
     finding = _lock(Finding, finding.pk)
-    if finding.sign_offs.exists():
-        raise ActionRefused("This finding has been discharged: it cannot be changed any more.")
+    permissions.require_change_finding(by, finding)
     for name, value in changes.items():
         setattr(finding, name, value)
     _check_parent(finding)
@@ -252,21 +280,27 @@ def update_finding(finding: Finding, *, by, reason: str = "Finding edited", **ch
 
 
 @transaction.atomic
-def add_register_entry(finding: Finding, *, by, date: datetime.date, status: str, comment: str = "") -> RegisterEntry:
-    _refuse_unless_lead(by, "Only an improvement lead can update the HMICFRS register mirror.")
-    entry = RegisterEntry(finding=finding, date=date, status=status, comment=comment, recorded_by=by)
+@clock.at_one_moment
+def add_register_entry(
+    finding: Finding, *, by: Actor, date: datetime.date, status: str, comment: str = ""
+) -> RegisterEntry:
+    finding = _lock(Finding, finding.pk)
+    _require_lead(by, "update the HMICFRS register mirror")
+    recorded_by = None if isinstance(by, Operator) else by
+    entry = RegisterEntry(finding=finding, date=date, status=status, comment=comment, recorded_by=recorded_by)
     entry.full_clean()
     _save(entry, by=by, reason="HMICFRS register entry recorded")
     return entry
 
 
 @transaction.atomic
-def create_action(finding: Finding, *, by, title: str, owner, due_date: datetime.date, description: str = "") -> Action:
-    _refuse_unless(permissions.can_manage_plan(by), "Only an improvement lead can create actions.")
+@clock.at_one_moment
+def create_action(
+    finding: Finding, *, by: User, title: str, owner: User, due_date: datetime.date, description: str = ""
+) -> Action:
     finding = _lock(Finding, finding.pk)
-    if finding.sign_offs.exists():
-        raise ActionRefused("This finding has been discharged: no more actions can be added to it.")
-    _refuse_owner(owner)
+    permissions.require_add_action(by, finding)
+    permissions.require_own_actions(owner)
     action = Action(
         finding=finding,
         title=title,
@@ -275,6 +309,8 @@ def create_action(finding: Finding, *, by, title: str, owner, due_date: datetime
         due_date=due_date,
         original_due_date=due_date,
         created_by=by,
+        created_at=clock.now(),
+        last_progress_at=clock.now(),
     )
     action.full_clean()
     _save(action, by=by, reason=f"Action created and assigned to {owner}")
@@ -303,7 +339,8 @@ def _changes_since(action: Action, version: int) -> list[str]:
 
 
 @transaction.atomic
-def edit_action(action: Action, *, by, reason: str, based_on_version: int | None = None, **changes) -> Action:
+@clock.at_one_moment
+def edit_action(action: Action, *, by: User, reason: str, based_on_version: int | None = None, **changes) -> Action:
     """Title, description and owner. Due dates move only through extensions, so none drifts unseen.
 
     based_on_version is the version the editor's form was made from: if the
@@ -313,12 +350,11 @@ def edit_action(action: Action, *, by, reason: str, based_on_version: int | None
         raise ValueError(f"edit_action cannot change {', '.join(sorted(unknown))}")
     action = _lock(Action, action.pk)
     if based_on_version is not None and action.version != based_on_version:
-        raise EditConflict(action, _changes_since(action, based_on_version))
-    if not action.is_open:
-        raise ActionRefused(_closed_message(action))
-    _refuse_unless(permissions.can_edit_action(by, action), "Only an improvement lead can edit an action.")
+        latest = action.history.select_related("history_user").order_by("-history_id").first()
+        raise EditConflict(action, _changes_since(action, based_on_version), latest)
+    permissions.require_edit_action(by, action)
     if "owner" in changes:
-        _refuse_owner(changes["owner"])
+        permissions.require_own_actions(changes["owner"])
     for name, value in changes.items():
         setattr(action, name, value)
     action.full_clean()
@@ -330,35 +366,35 @@ def edit_action(action: Action, *, by, reason: str, based_on_version: int | None
 
 
 @transaction.atomic
-def record_progress(action: Action, *, by, note: str, move_to: str = "") -> ProgressUpdate:
+@clock.at_one_moment
+def record_progress(action: Action, *, by: User, note: str, move_to: str = "") -> ProgressUpdate:
     """A progress note, with an optional status move (start, block, unblock)."""
     action = _lock(Action, action.pk)
-    _refuse_update(action, by)
+    permissions.require_update_action(by, action)
     if not note.strip():
         raise ActionRefused("Write a progress note.")
-    status_from = status_to = ""
-    if move_to and move_to != action.status:
-        if (action.status, move_to) not in PROGRESS_MOVES:
-            raise ActionRefused(
-                f"An action cannot move from {action.get_status_display().lower()} "
-                f"to {S(move_to).label.lower() if move_to in S.values else move_to!r} with a progress note."
-            )
-        status_from = _move(action, move_to, by=by, reason=note)
-        status_to = move_to
-    return ProgressUpdate.objects.create(
-        action=action, author=by, note=note, status_from=status_from, status_to=status_to
-    )
+    if not move_to or move_to == action.status:
+        update = _write_note(action, by=by, note=note)
+        _keep(action, last_progress_at=action.last_progress_at)
+        return update
+    if (action.status, move_to) not in PROGRESS_MOVES:
+        raise ActionRefused(
+            f"An action cannot move from {action.get_status_display().lower()} "
+            f"to {S(move_to).label.lower() if move_to in S.values else move_to!r} with a progress note."
+        )
+    update = _write_note(action, by=by, note=note, status_from=action.status, status_to=move_to)
+    _move(action, move_to, by=by, reason=note, extra_fields=("last_progress_at",))
+    return update
 
 
 @transaction.atomic
-def add_evidence(action: Action, *, by, title: str, file=None, url: str = "") -> Evidence:
+@clock.at_one_moment
+def add_evidence(action: Action, *, by: User, title: str, file=None, url: str = "") -> Evidence:
     action = _lock(Action, action.pk)
-    _refuse_update(action, by)
-    if action.status == S.SUBMITTED:
-        raise ActionRefused("This action is waiting for sign-off: its evidence cannot change until it is decided.")
+    permissions.require_add_evidence(by, action)
     if bool(file) == bool(url):
         raise ActionRefused("Give either a file or a link as evidence, not both and not neither.")
-    evidence = Evidence(action=action, title=title, url=url, added_by=by)
+    evidence = Evidence(action=action, title=title, url=url, added_by=by, added_at=clock.now())
     if file:
         evidence.file = file
     evidence.full_clean()
@@ -367,21 +403,16 @@ def add_evidence(action: Action, *, by, title: str, file=None, url: str = "") ->
 
 
 @transaction.atomic
-def submit_for_sign_off(action: Action, *, by, note: str = "") -> Action:
+@clock.at_one_moment
+def submit_for_sign_off(action: Action, *, by: User, note: str = "") -> Action:
     action = _lock(Action, action.pk)
-    _refuse_update(action, by)
-    if action.status != S.IN_PROGRESS:
-        raise ActionRefused(
-            f"Only an action in progress can be submitted; this one is {action.get_status_display().lower()}."
-        )
+    permissions.require_submit(by, action)
     if not action.evidence.exists():
         raise ActionRefused("Add evidence before submitting this action for sign-off.")
-    action.submitted_by, action.submitted_at = by, timezone.now()
     reason = note or "Submitted for sign-off"
-    _move(action, S.SUBMITTED, by=by, reason=reason, extra_fields=("submitted_by", "submitted_at"))
-    ProgressUpdate.objects.create(
-        action=action, author=by, note=reason, status_from=S.IN_PROGRESS, status_to=S.SUBMITTED
-    )
+    _write_note(action, by=by, note=reason, status_from=S.IN_PROGRESS, status_to=S.SUBMITTED)
+    action.submitted_by, action.submitted_at = by, clock.now()
+    _move(action, S.SUBMITTED, by=by, reason=reason, extra_fields=("submitted_by", "submitted_at", "last_progress_at"))
     return action
 
 
@@ -389,7 +420,7 @@ def _record_decision(**fields) -> SignOff:
     """Append a sign-off to the tamper-evident chain. Call inside the service's transaction."""
     SignOffChain.objects.get_or_create(pk=1)
     chain = SignOffChain.objects.select_for_update().get(pk=1)
-    sign_off = SignOff(**fields, decided_at=timezone.now(), previous_hash=chain.last_hash)
+    sign_off = SignOff(**fields, decided_at=clock.now(), previous_hash=chain.last_hash)
     sign_off.record_hash = sign_off.compute_hash()
     sign_off.save()
     chain.last_hash = sign_off.record_hash
@@ -398,30 +429,20 @@ def _record_decision(**fields) -> SignOff:
     return sign_off
 
 
-def _refuse_sign_off_decision(action: Action, by) -> None:
-    _refuse_unless(permissions.is_reviewer(by), "Only a PCC reviewer can sign off or return an action.")
-    if action.status != S.SUBMITTED:
-        raise ActionRefused(
-            f"Only a submitted action can be signed off or returned; this one is {action.get_status_display().lower()}."
-        )
-    _refuse_unless(
-        not permissions.is_conflicted(by, action),
-        "You cannot decide on an action you own or submitted: another PCC reviewer must.",
-    )
-
-
 @transaction.atomic
-def sign_off_action(action: Action, *, by, comment: str = "") -> SignOff:
+@clock.at_one_moment
+def sign_off_action(action: Action, *, by: User, comment: str = "") -> SignOff:
     action = _lock(Action, action.pk)
-    _refuse_sign_off_decision(action, by)
+    permissions.require_decide_sign_off(by, action)
     _move(action, S.SIGNED_OFF, by=by, reason=comment or "Signed off")
     return _record_decision(action=action, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
 
 
 @transaction.atomic
-def return_action(action: Action, *, by, comment: str) -> SignOff:
+@clock.at_one_moment
+def return_action(action: Action, *, by: User, comment: str) -> SignOff:
     action = _lock(Action, action.pk)
-    _refuse_sign_off_decision(action, by)
+    permissions.require_decide_sign_off(by, action)
     if not comment.strip():
         raise ActionRefused("Say why the action is returned: the owner needs to know what to do next.")
     _move(action, S.IN_PROGRESS, by=by, reason=f"Returned: {comment}")
@@ -429,19 +450,19 @@ def return_action(action: Action, *, by, comment: str) -> SignOff:
 
 
 @transaction.atomic
-def withdraw_action(action: Action, *, by, reason: str) -> Action:
+@clock.at_one_moment
+def withdraw_action(action: Action, *, by: User, reason: str) -> Action:
     action = _lock(Action, action.pk)
-    if not action.is_open:
-        raise ActionRefused(_closed_message(action))
-    _refuse_unless(permissions.can_withdraw(by, action), "Only an improvement lead can withdraw an action.")
+    permissions.require_withdraw(by, action)
     if not reason.strip():
         raise ActionRefused("Give the reason for withdrawing this action.")
-    old = _move(action, S.WITHDRAWN, by=by, reason=f"Withdrawn: {reason}")
+    _write_note(action, by=by, note=reason, status_from=action.status, status_to=S.WITHDRAWN)
+    _move(action, S.WITHDRAWN, by=by, reason=f"Withdrawn: {reason}", extra_fields=("last_progress_at",))
     # A pending extension dies with its action.
     for request in action.extension_requests.select_for_update().filter(status=ExtensionRequest.Status.PENDING):
         request.status = ExtensionRequest.Status.REFUSED
         request.decided_by = by
-        request.decided_at = timezone.now()
+        request.decided_at = clock.now()
         request.decision_comment = "Action withdrawn"
         _save(
             request,
@@ -449,7 +470,6 @@ def withdraw_action(action: Action, *, by, reason: str) -> Action:
             reason="Action withdrawn",
             update_fields=["status", "decided_by", "decided_at", "decision_comment"],
         )
-    ProgressUpdate.objects.create(action=action, author=by, note=reason, status_from=old, status_to=S.WITHDRAWN)
     return action
 
 
@@ -457,41 +477,38 @@ def withdraw_action(action: Action, *, by, reason: str) -> Action:
 
 
 @transaction.atomic
-def request_extension(action: Action, *, by, proposed_date: datetime.date, reason: str) -> ExtensionRequest:
+@clock.at_one_moment
+def request_extension(action: Action, *, by: User, proposed_date: datetime.date, reason: str) -> ExtensionRequest:
     action = _lock(Action, action.pk)
-    _refuse_update(action, by)
-    _refuse_unless(
-        permissions.can_request_extension(by, action),
-        "An action waiting for sign-off cannot have its due date extended.",
-    )
+    permissions.require_request_extension(by, action)
     if not reason.strip():
         raise ActionRefused("Give the reason the action needs more time.")
     if proposed_date <= action.due_date:
         raise ActionRefused(f"The new due date must be after the current one ({action.due_date:%d %B %Y}).")
-    if action.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
-        raise ActionRefused("This action already has an extension request waiting for a decision.")
     request = ExtensionRequest(
-        action=action, proposed_date=proposed_date, reason=reason, requested_by=by, previous_due_date=action.due_date
+        action=action,
+        proposed_date=proposed_date,
+        reason=reason,
+        requested_by=by,
+        requested_at=clock.now(),
+        previous_due_date=action.due_date,
     )
     _save(request, by=by, reason=reason)
     return request
 
 
 @transaction.atomic
-def decide_extension(request: ExtensionRequest, *, by, approve: bool, comment: str = "") -> ExtensionRequest:
+@clock.at_one_moment
+def decide_extension(request: ExtensionRequest, *, by: User, approve: bool, comment: str = "") -> ExtensionRequest:
     request = _lock(ExtensionRequest, request.pk)
     action = _lock(Action, request.action_id)
     request.action = action
-    if request.status != ExtensionRequest.Status.PENDING:
-        raise ActionRefused(f"This request has already been decided: {request.get_status_display().lower()}.")
-    _refuse_unless(permissions.is_lead(by), "Only an improvement lead can decide an extension request.")
-    _refuse_unless(request.requested_by_id != by.pk, "You cannot decide your own extension request: another lead must.")
-    _refuse_unless(action.is_open, _closed_message(action))
+    permissions.require_decide_extension(by, request)
     if not approve and not comment.strip():
         raise ActionRefused("Say why the extension is refused.")
     request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     request.decided_by = by
-    request.decided_at = timezone.now()
+    request.decided_at = clock.now()
     request.decision_comment = comment
     verdict = "approved" if approve else "refused"
     _save(
@@ -502,11 +519,12 @@ def decide_extension(request: ExtensionRequest, *, by, approve: bool, comment: s
     )
     if approve:
         action.due_date = request.proposed_date
+        action.drift += 1
         _save(
             action,
             by=by,
             reason=f"Extension approved: due {request.proposed_date:%d %B %Y}" + (f". {comment}" if comment else ""),
-            update_fields=["due_date"],
+            update_fields=["due_date", "drift"],
         )
     return request
 
@@ -515,16 +533,12 @@ def decide_extension(request: ExtensionRequest, *, by, approve: bool, comment: s
 
 
 @transaction.atomic
-def discharge_finding(finding: Finding, *, by, comment: str = "") -> SignOff:
+@clock.at_one_moment
+def discharge_finding(finding: Finding, *, by: User, comment: str = "") -> SignOff:
     """The PCC's office signs the finding off once every action is signed off or withdrawn."""
-    _refuse_unless(permissions.is_reviewer(by), "Only a PCC reviewer can discharge a finding.")
-    finding = _lock(Finding, finding.pk)
-    # Lock the actions too, so none is reopened or added while we decide.
-    statuses = list(Action.objects.select_for_update().filter(finding=finding).values_list("status", flat=True))
-    if finding.sign_offs.exists():
-        raise ActionRefused("This finding has already been discharged.")
-    if not statuses:
-        raise ActionRefused("This finding has no actions yet: it cannot be discharged.")
-    if any(status not in Action.FINAL_STATUSES for status in statuses):
-        raise ActionRefused("Every action must be signed off or withdrawn before the finding can be discharged.")
+    _lock(Finding, finding.pk)
+    # Lock the actions too, so none is reopened or added while we decide; then count them as locked.
+    list(Action.objects.select_for_update().filter(finding_id=finding.pk).values_list("pk", flat=True))
+    finding = Finding.objects.with_progress().get(pk=finding.pk)
+    permissions.require_discharge(by, finding)
     return _record_decision(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)

@@ -1,5 +1,9 @@
 from django import forms, template
+from django.utils.formats import date_format
 from django.utils.html import format_html
+
+from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM
+from ..views import breadcrumbs_to
 
 register = template.Library()
 
@@ -47,3 +51,21 @@ def rag_tag(rag: str):
 def status_tag(value: str, label: str):
     colour = STATUS_COLOURS.get(value, "")
     return format_html('<strong class="tag{}">{}</strong>', f" tag--{colour}" if colour else "", label)
+
+
+@register.inclusion_tag("tracker/includes/breadcrumbs.html")
+def breadcrumbs(*pages):
+    """{% breadcrumbs "inspections" inspection finding %}: links to each page, as form pages have them."""
+    return {"breadcrumbs": breadcrumbs_to(*pages)}
+
+
+@register.simple_tag
+def response_deadline_from() -> str:
+    """The day the section 55 deadline began ("2 May 2017"): reports published before it have none."""
+    return date_format(RESPONSE_DEADLINE_FROM, "j F Y")
+
+
+@register.simple_tag
+def response_deadline_days() -> int:
+    """The days the PCC has to respond under section 55, the day of publication the first."""
+    return RESPONSE_DEADLINE_DAYS

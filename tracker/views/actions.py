@@ -29,7 +29,7 @@ from ..forms import (
 )
 from ..models import Action, Evidence, ExtensionRequest, SignOff
 from ..timeline import action_timeline
-from . import forbid_unless, posted, require_plan_access, run_form, show_refusal
+from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, show_refusal
 
 PAGE_SIZE = 50
 
@@ -50,8 +50,8 @@ def _list_page(request, queryset, *, heading: str, nav: str):
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
         return export_response(actions, export, today)
-    # The page is found from ids alone (an index walk), and only its rows are then read in full:
-    # sorting every match as a whole joined row cost more than the rest of the page at 20,000.
+    # The page is found from ids alone (an index walk), and only its rows are then read in full,
+    # so the sort never handles whole joined rows of every match.
     page = Paginator(actions.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(actions.filter(pk__in=page.object_list))
     for action in page:
@@ -100,11 +100,11 @@ def _action_context(request, action: Action) -> dict:
     forms = {}
     if permissions.can_update_action(user, action):
         forms["progress_form"] = ProgressForm(action=action, auto_id="progress-%s")
-        if action.status != Action.Status.SUBMITTED:
-            forms["evidence_form"] = EvidenceForm(auto_id="evidence-%s")
+    if permissions.can_add_evidence(user, action):
+        forms["evidence_form"] = EvidenceForm(auto_id="evidence-%s")
     if permissions.can_submit(user, action):
         forms["submit_form"] = SubmitForm(auto_id="submit-%s")
-    if permissions.can_request_extension(user, action) and pending is None:
+    if permissions.can_request_extension(user, action):
         forms["extension_form"] = ExtensionRequestForm(action=action, auto_id="extension-%s")
     if pending and permissions.can_decide_extension(user, pending):
         forms["decision_form"] = ExtensionDecisionForm(auto_id="decision-%s")
@@ -122,7 +122,7 @@ def _action_context(request, action: Action) -> dict:
         "inspection": action.finding.inspection,
         "rag": action.rag(today),
         "is_overdue": action.is_overdue(today),
-        "drift": sum(r.status == ExtensionRequest.Status.APPROVED for r in extensions),
+        "drift": action.drift,
         "pending_extension": pending,
         "evidence": evidence,
         "has_evidence": bool(evidence),
@@ -140,56 +140,44 @@ def action_detail(request, pk: int):
     return render(request, "tracker/action_detail.html", _action_context(request, action))
 
 
-def _form_page(request, action: Action, form, *, heading: str, button: str, warning: bool = False):
-    return render(
-        request,
-        "tracker/action_form.html",
-        {
-            "action": action,
-            "finding": action.finding,
-            "form": form,
-            "heading": heading,
-            "button": button,
-            "warning": warning,
-            "nav": "actions",
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+def about(action: Action) -> dict:
+    """What every form page of an action shows: the action, where it sits, and the way back to it."""
+    return {
+        "caption": action.title,
+        "hint": f"Status: {action.get_status_display()}. Owner: {action.owner}. Due {action.due_date:%-d %B %Y}.",
+        "cancel_url": action.get_absolute_url(),
+        "breadcrumbs": breadcrumbs_to(action.finding.inspection, action.finding, action),
+        "nav": "actions",
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def action_progress(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_update_action(request.user, action),
-        "Only the action's owner or an improvement lead can add progress to an open action.",
-    )
+    permissions.require_update_action(request.user, action)
 
     def run(data):
         services.record_progress(action, by=request.user, note=data["note"], move_to=data.get("move_to", ""))
         return "Progress note added", action
 
     form = ProgressForm(posted(request), action=action)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Add a progress note", button="Add progress note"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Add a progress note", button="Add progress note", **about(action)
     )
 
 
 @require_http_methods(["GET", "POST"])
 def action_evidence(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_update_action(request.user, action) and action.status != Action.Status.SUBMITTED,
-        "Only the action's owner or an improvement lead can add evidence, and not while it waits for sign-off.",
-    )
+    permissions.require_add_evidence(request.user, action)
 
     def run(data):
         services.add_evidence(action, by=request.user, title=data["title"], file=data["file"], url=data["url"])
         return "Evidence added", action
 
     form = EvidenceForm(posted(request), request.FILES or None)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Add evidence", button="Add evidence"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Add evidence", button="Add evidence", **about(action)
     )
 
 
@@ -211,80 +199,67 @@ def evidence_download(request, pk: int, evidence_pk: int):
 @require_http_methods(["GET", "POST"])
 def action_submit(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_submit(request.user, action),
-        "Only the action's owner or an improvement lead can submit it, and only while it is in progress.",
-    )
+    permissions.require_submit(request.user, action)
 
     def run(data):
         services.submit_for_sign_off(action, by=request.user, note=data["note"])
         return "Submitted for sign-off: the PCC's office will review it", action
 
     form = SubmitForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Submit for sign-off", button="Submit for sign-off"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Submit for sign-off", button="Submit for sign-off", **about(action)
     )
-
-
-SIGN_OFF_REFUSAL = (
-    "Only a PCC reviewer can sign off or return an action, only once it has been submitted, "
-    "and never an action they own or submitted."
-)
 
 
 @require_http_methods(["GET", "POST"])
 def action_sign_off(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    permissions.require_decide_sign_off(request.user, action)
 
     def run(data):
         services.sign_off_action(action, by=request.user, comment=data["comment"])
         return "Action signed off", action
 
     form = SignOffForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Sign off this action", button="Sign off"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Sign off this action", button="Sign off", **about(action)
     )
 
 
 @require_http_methods(["GET", "POST"])
 def action_return(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(permissions.can_decide_sign_off(request.user, action), SIGN_OFF_REFUSAL)
+    permissions.require_decide_sign_off(request.user, action)
 
     def run(data):
         services.return_action(action, by=request.user, comment=data["comment"])
         return "Action returned to its owner", action
 
     form = ReturnForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Return this action", button="Return to owner", warning=True
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Return this action", button="Return to owner", button_variant="warning", **about(action)
     )
 
 
 @require_http_methods(["GET", "POST"])
 def action_withdraw(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_withdraw(request.user, action), "Only an improvement lead can withdraw an open action."
-    )
+    permissions.require_withdraw(request.user, action)
 
     def run(data):
         services.withdraw_action(action, by=request.user, reason=data["reason"])
         return "Action withdrawn", action
 
     form = WithdrawForm(posted(request))
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Withdraw this action", button="Withdraw", warning=True
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Withdraw this action", button="Withdraw", button_variant="warning", **about(action)
     )
 
 
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_edit_action(request.user, action), "Only an improvement lead can edit an open action."
-    )
+    permissions.require_edit_action(request.user, action)
     initial = {"title": action.title, "description": action.description, "owner": action.owner}
     form = ActionEditForm(posted(request), initial={**initial, "version": action.version})
     if form.is_valid():
@@ -304,24 +279,21 @@ def action_edit(request, pk: int):
         else:
             messages.success(request, "Action updated" if changes else "Nothing was changed")
             return redirect("tracker:action-detail", pk=action.pk)
-    return _form_page(request, action, form, heading="Edit this action", button="Save changes")
+    return form_page(request, form, heading="Edit this action", button="Save changes", **about(action))
 
 
 @require_http_methods(["GET", "POST"])
 def extension_request(request, pk: int):
     action = get_action(request, pk)
-    forbid_unless(
-        permissions.can_request_extension(request.user, action),
-        "Only the action's owner or an improvement lead can ask for more time, and not while it waits for sign-off.",
-    )
+    permissions.require_request_extension(request.user, action)
 
     def run(data):
         services.request_extension(action, by=request.user, **data)
         return "Extension requested: an improvement lead will decide it", action
 
     form = ExtensionRequestForm(posted(request), action=action)
-    return run_form(request, form, run) or _form_page(
-        request, action, form, heading="Ask for more time", button="Request extension"
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Ask for more time", button="Request extension", **about(action)
     )
 
 
@@ -331,10 +303,7 @@ def extension_decide(request, pk: int):
         ExtensionRequest.objects.select_related("action"), pk=pk, action__in=Action.objects.visible_to(request.user)
     )
     action = get_action(request, extension.action_id)
-    forbid_unless(
-        permissions.can_decide_extension(request.user, extension),
-        "Only an improvement lead who did not ask for it can decide a waiting extension request.",
-    )
+    permissions.require_decide_extension(request.user, extension)
 
     def run(data):
         approve = data["decision"] == "approve"
@@ -343,4 +312,6 @@ def extension_decide(request, pk: int):
 
     form = ExtensionDecisionForm(posted(request))
     heading = f"Decide the extension to {extension.proposed_date:%-d %B %Y}"
-    return run_form(request, form, run) or _form_page(request, action, form, heading=heading, button="Save decision")
+    return run_form(request, form, run) or form_page(
+        request, form, heading=heading, button="Save decision", **about(action)
+    )

@@ -42,7 +42,6 @@ PROGRESS_LIMIT = 10
 INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
 RED_LIST_LIMIT = 10
 HISTORY_LIMIT = 20
-WORKFLOW_PERMISSIONS = ("tracker.update_own_action", "tracker.manage_plan", "tracker.sign_off")
 
 
 @dataclass
@@ -199,13 +198,13 @@ def home(request):
         return _no_role(request)
     today = timezone.localdate()
     context = {"nav": "home", "today": today}
-    if user.has_perm("tracker.update_own_action"):
+    if permissions.owns_actions_by_role(user):
         context["owner"] = _owner_section(user, today)
     if permissions.is_lead(user):
         context["lead"] = _lead_section(today)
     if permissions.is_reviewer(user):
         context["reviewer"] = _reviewer_section(today)
-    if not any(user.has_perm(perm) for perm in WORKFLOW_PERMISSIONS):
+    if permissions.is_read_only(user):
         context["auditor"] = _auditor_section()
     return render(request, "tracker/dashboard_home.html", context)
 

@@ -14,10 +14,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
-from . import forbid_unless, posted, run_form
-from .inspections import get_inspection, plan_form_page
+from . import breadcrumbs_to, form_page, posted, run_form
+from .inspections import get_inspection
 
-LEAD_ONLY = "Only an improvement lead can add or edit findings."
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
 
 
@@ -28,15 +27,7 @@ def get_finding(request, pk: int) -> Finding:
 
 
 def finding_crumbs(finding: Finding) -> list[tuple[str, str]]:
-    inspection = finding.inspection
-    return [
-        (reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title),
-        (reverse("tracker:finding-detail", args=[finding.pk]), finding_name(finding)),
-    ]
-
-
-def finding_name(finding: Finding) -> str:
-    return f"{finding.reference}: {finding.title}" if finding.title else finding.reference
+    return breadcrumbs_to(finding.inspection, finding)
 
 
 @require_safe
@@ -60,7 +51,7 @@ def finding_detail(request, pk: int):
             "actions": actions,
             "register_entries": list(finding.register_entries.all()),
             "discharge": discharge,
-            "can_manage": permissions.can_manage_plan(user) and not finding.is_discharged,
+            "can_manage": permissions.can_change_finding(user, finding),
             "discharge_form": DischargeForm() if permissions.can_discharge(user, finding) else None,
             "suggestion": finding.suggested_due,
             "immediate_days": settings.TRACKER_IMMEDIATE_DAYS,
@@ -74,14 +65,14 @@ def finding_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def finding_create(request, slug: str):
     inspection = get_inspection(request, slug)
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    permissions.require_manage_plan(request.user, "add or edit findings")
 
     def run(data):
         return "Finding added", services.create_finding(by=request.user, inspection=inspection, **data)
 
     form = FindingForm(posted(request), inspection=inspection)
     inspection_url = reverse("tracker:inspection-detail", args=[inspection.slug])
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Add a finding",
@@ -95,8 +86,7 @@ def finding_create(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def finding_edit(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
-    crumbs = finding_crumbs(finding)  # before the form writes what was typed onto the finding
+    permissions.require_manage_plan(request.user, "add or edit findings")
 
     def run(data):
         changes = {name: data[name] for name in form.changed_data}
@@ -105,7 +95,8 @@ def finding_edit(request, pk: int):
         return ("Finding updated" if changes else "Nothing was changed"), finding
 
     form = FindingForm(posted(request), instance=finding, inspection=finding.inspection)
-    return run_form(request, form, run) or plan_form_page(
+    crumbs = finding_crumbs(finding)
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Edit this finding",
@@ -128,9 +119,7 @@ def _first_action_defaults(finding: Finding) -> dict:
 @require_http_methods(["GET", "POST"])
 def finding_register(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(
-        permissions.can_manage_plan(request.user), "Only an improvement lead can update the HMICFRS register mirror."
-    )
+    permissions.require_manage_plan(request.user, "update the HMICFRS register mirror")
 
     def run(data):
         services.add_register_entry(finding, by=request.user, **data)
@@ -138,7 +127,7 @@ def finding_register(request, pk: int):
 
     form = RegisterEntryForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Record an HMICFRS register update",
@@ -152,7 +141,7 @@ def finding_register(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def action_create(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(permissions.can_manage_plan(request.user), "Only an improvement lead can create actions.")
+    permissions.require_manage_plan(request.user, "create actions")
 
     def run(data):
         action = services.create_action(finding, by=request.user, **data)
@@ -160,7 +149,7 @@ def action_create(request, pk: int):
 
     form = ActionCreateForm(posted(request), initial=_first_action_defaults(finding))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Create an action",
@@ -177,11 +166,7 @@ def action_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def finding_discharge(request, pk: int):
     finding = get_finding(request, pk)
-    forbid_unless(
-        permissions.can_discharge(request.user, finding),
-        "Only a PCC reviewer can discharge a finding, and only once every one of its actions "
-        "is signed off or withdrawn.",
-    )
+    permissions.require_discharge(request.user, finding)
 
     def run(data):
         services.discharge_finding(finding, by=request.user, comment=data["comment"])
@@ -189,7 +174,7 @@ def finding_discharge(request, pk: int):
 
     form = DischargeForm(posted(request))
     crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Discharge this finding",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import charts, permissions, services
 from ..forms import InspectionForm, PccResponseForm
 from ..models import Action, Finding, Inspection
-from . import forbid_unless, posted, require_plan_access, run_form
+from . import form_page, posted, require_plan_access, run_form
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -28,23 +28,6 @@ KIND_HEADINGS = {
 def get_inspection(request, slug: str) -> Inspection:
     """The inspection if this person may see it; otherwise 404, as if it did not exist."""
     return get_object_or_404(Inspection.objects.visible_to(request.user), slug=slug)
-
-
-def plan_form_page(request, form, *, heading: str, button: str, cancel_url: str, breadcrumbs=(), **extra):
-    return render(
-        request,
-        "tracker/plan_form.html",
-        {
-            "form": form,
-            "heading": heading,
-            "button": button,
-            "cancel_url": cancel_url,
-            "breadcrumbs": breadcrumbs,
-            "nav": "inspections",
-            **extra,
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
 
 
 # Pages ------------------------------------------------------------------------------------
@@ -115,18 +98,16 @@ def inspection_detail(request, slug: str):
 
 # Forms ------------------------------------------------------------------------------------
 
-LEAD_ONLY = "Only an improvement lead can add or edit inspections."
-
 
 @require_http_methods(["GET", "POST"])
 def inspection_create(request):
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    permissions.require_manage_plan(request.user, "add or edit inspections")
 
     def run(data):
         return "Inspection added", services.create_inspection(by=request.user, **data)
 
     form = InspectionForm(posted(request))
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Add an inspection",
@@ -139,7 +120,7 @@ def inspection_create(request):
 @require_http_methods(["GET", "POST"])
 def inspection_edit(request, slug: str):
     inspection = get_inspection(request, slug)
-    forbid_unless(permissions.can_manage_plan(request.user), LEAD_ONLY)
+    permissions.require_manage_plan(request.user, "add or edit inspections")
 
     def run(data):
         changes = {name: data[name] for name in form.changed_data}
@@ -148,27 +129,21 @@ def inspection_edit(request, slug: str):
         return "Inspection updated", services.update_inspection(inspection, by=request.user, **changes)
 
     form = InspectionForm(posted(request), instance=inspection)
-    if response := run_form(request, form, run):
-        return response
-    # The form has written what was typed onto the instance; the page's links need the saved slug.
-    saved = Inspection.objects.get(pk=inspection.pk) if form.is_bound else inspection
-    return plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Edit this inspection",
         button="Save changes",
-        caption=saved.title,
-        cancel_url=reverse("tracker:inspection-detail", args=[saved.slug]),
-        breadcrumbs=[(reverse("tracker:inspection-detail", args=[saved.slug]), saved.title)],
+        caption=inspection.title,
+        cancel_url=reverse("tracker:inspection-detail", args=[inspection.slug]),
+        breadcrumbs=[(reverse("tracker:inspection-detail", args=[inspection.slug]), inspection.title)],
     )
 
 
 @require_http_methods(["GET", "POST"])
 def inspection_response(request, slug: str):
     inspection = get_inspection(request, slug)
-    forbid_unless(
-        permissions.can_record_pcc_response(request.user), "Only the PCC's office can record the PCC's response."
-    )
+    permissions.require_record_pcc_response(request.user)
     initial = {
         "comments_invited": inspection.comments_invited,
         "comments_received": inspection.comments_received,
@@ -183,7 +158,7 @@ def inspection_response(request, slug: str):
         return "PCC response recorded", inspection
 
     form = PccResponseForm(posted(request), initial=initial, recommendations=recommendations)
-    return run_form(request, form, run) or plan_form_page(
+    return run_form(request, form, run) or form_page(
         request,
         form,
         heading="Record the PCC response",

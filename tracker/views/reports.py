@@ -23,7 +23,7 @@ from ..models import (
     RegisterStatus,
     SignOff,
 )
-from . import forbid_unless, require_plan_access
+from . import require_plan_access
 
 S = Action.Status
 # The panel meets every two or three months: "recently" means since about the last meeting.
@@ -34,7 +34,7 @@ QUEUE_PAGE_SIZE = 50
 @require_safe
 def review_queue(request):
     user = request.user
-    forbid_unless(permissions.is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
+    permissions.require_review_queue(user)
     queue = (
         Action.objects.visible_to(user)
         .filter(status=S.SUBMITTED)

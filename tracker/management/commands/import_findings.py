@@ -65,10 +65,11 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported from {file}. Correct these and try again:\n{problems}") from None
 
         reason = f"Imported from {path.name}"
+        operator = services.Operator("import_findings")
         try:
             with transaction.atomic():
-                target = existing or services.create_inspection(by=None, reason=reason, **new_inspection)
-                services.add_findings(target, rows, by=None, reason=reason)
+                target = existing or services.create_inspection(by=operator, reason=reason, **new_inspection)
+                services.add_findings(target, rows, by=operator, reason=reason)
         except ValidationError as error:
             raise CommandError(f"Nothing was imported from {file}: {describe(error)}") from None
         except services.ActionRefused as error:
