@@ -11,9 +11,8 @@ import datetime
 import factory
 from django.contrib.auth.models import Group
 from django.db.models import OuterRef
-from django.utils import timezone
 
-from tracker import permissions
+from tracker import clock, permissions
 from tracker.models import (
     Action,
     Evidence,
@@ -132,13 +131,13 @@ class ActionFactory(factory.django.DjangoModelFactory):
         submitted = factory.Trait(
             status=Action.Status.SUBMITTED,
             submitted_by=factory.SelfAttribute("owner"),
-            submitted_at=factory.LazyFunction(timezone.now),
+            submitted_at=factory.LazyFunction(clock.now),
             with_evidence=factory.RelatedFactory("tests.factories.EvidenceFactory", factory_related_name="action"),
         )
         signed_off = factory.Trait(
             status=Action.Status.SIGNED_OFF,
             submitted_by=factory.SelfAttribute("owner"),
-            submitted_at=factory.LazyFunction(timezone.now),
+            submitted_at=factory.LazyFunction(clock.now),
             with_evidence=factory.RelatedFactory("tests.factories.EvidenceFactory", factory_related_name="action"),
         )
         withdrawn = factory.Trait(status=Action.Status.WITHDRAWN)

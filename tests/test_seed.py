@@ -1,15 +1,16 @@
-"""The shipped data (themes, the Hertfordshire PEEL 2016 inspection) and the seed_demo command."""
+"""The shipped data (themes, the Hertfordshire PEEL 2016 inspection), and seed_demo on an empty database.
+
+What seed_demo builds (accounts, the demo plan, its timestamps) is tested in test_seed_demo.py.
+"""
 
 import io
 import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Q
-from django.utils import timezone
 
 from tracker import permissions, seeding
 from tracker.models import (
@@ -73,13 +74,6 @@ def seed_demo() -> str:
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture
-def seeded(db, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
-    seed_demo()
-    return Inspection.objects.get(slug=seeding.HERTFORDSHIRE_SLUG)
 
 
 def counts() -> dict[str, int]:
@@ -260,115 +254,7 @@ def test_a_seed_with_an_unknown_theme_loads_nothing(tmp_path):
     assert not Finding.objects.exists()
 
 
-# seed_demo: accounts ------------------------------------------------------------------
-
-
-def test_seed_demo_creates_an_account_for_every_role(seeded):
-    for username, role in ROLE_ACCOUNTS.items():
-        user = User.objects.get(username=username)
-        assert list(user.groups.values_list("name", flat=True)) == [role]
-        assert user.is_staff == (role in {permissions.AUDITOR, permissions.ADMINISTRATOR})
-        assert not user.is_superuser
-
-
-def test_seed_demo_creates_more_owners_with_job_titles(seeded):
-    owners = User.objects.filter(groups=Group.objects.get(name=permissions.OWNER))
-
-    assert owners.count() == 4
-    assert all(owner.get_full_name() and owner.job_title for owner in owners)
-
-
-def test_seed_demo_names_none_of_the_real_people_in_the_source(seeded):
-    names = {user.get_full_name() for user in User.objects.all()}
-    assert not names & {"David Lloyd", "Charlie Hall"}
-
-
-# seed_demo: the plan ------------------------------------------------------------------
-
-
-def test_seed_demo_builds_a_plan_of_about_fifteen_actions_for_several_owners(seeded):
-    actions = Action.objects.filter(finding__inspection=seeded)
-
-    assert 12 <= actions.count() <= 18
-    assert actions.values("owner").distinct().count() >= 4
-
-
-def test_seed_demo_has_an_action_in_every_status(seeded):
-    statuses = set(Action.objects.values_list("status", flat=True))
-    assert statuses == set(Action.Status.values)
-
-
-def test_seed_demo_has_overdue_actions(seeded):
-    assert Action.objects.overdue(timezone.localdate()).exists()
-
-
-def test_seed_demo_has_approved_extensions_that_moved_the_due_date(seeded):
-    approved = ExtensionRequest.objects.filter(status=ExtensionRequest.Status.APPROVED).select_related("action")
-
-    assert approved.exists()
-    for request in approved:
-        assert request.action.due_date != request.action.original_due_date
-        assert request.decided_by.username == "lead"
-
-
-def test_seed_demo_signed_off_actions_have_a_sign_off_by_someone_else(seeded):
-    signed_off = Action.objects.filter(status=Action.Status.SIGNED_OFF)
-
-    assert signed_off.exists()
-    for action in signed_off:
-        sign_off = action.sign_offs.get(decision=SignOff.Decision.APPROVE)
-        assert sign_off.decided_by.username == "reviewer"
-        assert sign_off.decided_by not in (action.owner, action.submitted_by)
-
-
-def test_seed_demo_returns_one_action_and_withdraws_one_with_reasons(seeded):
-    returned = SignOff.objects.get(decision=SignOff.Decision.RETURN)
-    assert returned.comment
-    assert returned.action.status == Action.Status.IN_PROGRESS
-
-    withdrawn = Action.objects.get(status=Action.Status.WITHDRAWN)
-    withdrawal = withdrawn.progress_updates.get(status_to=Action.Status.WITHDRAWN)
-    assert withdrawal.author.username == "lead"
-    assert withdrawal.note
-
-
-def test_seed_demo_discharges_a_finding_whose_actions_are_all_closed(seeded):
-    discharged = Finding.objects.with_progress().get(is_discharged=True)
-
-    assert discharged.derived_status == Finding.Status.DISCHARGED
-    assert discharged.action_count == discharged.signed_off_count + discharged.withdrawn_count
-
-
-def test_seed_demo_evidence_is_links(seeded):
-    assert Evidence.objects.exists()
-    assert not Evidence.objects.exclude(file="").exists()
-
-
-def test_seed_demo_history_records_who_made_each_change(seeded):
-    history = Action.history.all()
-
-    assert not history.filter(history_user__isnull=True).exists()
-    assert set(history.filter(history_type="+").values_list("history_user__username", flat=True)) == {"lead"}
-    # Status moves by owners are theirs, not the lead's.
-    started = history.filter(status=Action.Status.IN_PROGRESS).exclude(history_user__username__in=["lead", "reviewer"])
-    assert started.exists()
-
-
-def test_running_seed_demo_twice_changes_no_counts(seeded):
-    before = counts()
-
-    output = seed_demo()
-
-    assert counts() == before
-    assert "already has actions" in output
-
-
-# seed_demo: passwords -----------------------------------------------------------------
-
-
-def test_seed_demo_uses_demo_password(seeded):
-    for username in [*ROLE_ACCOUNTS, "nadia.brook"]:
-        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+# seed_demo on an empty database ---------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -383,24 +269,6 @@ def test_seed_demo_generates_and_prints_a_password_without_demo_password(monkeyp
     assert len(password) >= 12
     assert User.objects.get(username="lead").check_password(password)
     assert User.objects.get(username="reviewer").check_password(password)
-
-
-def test_rerun_without_demo_password_leaves_passwords_alone(seeded, monkeypatch):
-    monkeypatch.delenv("DEMO_PASSWORD")
-
-    output = seed_demo()
-
-    assert User.objects.get(username="owner").check_password(DEMO_PASSWORD)
-    assert "kept their passwords" in output
-    assert DEMO_PASSWORD not in output
-
-
-def test_rerun_with_demo_password_resets_existing_passwords(seeded, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "another-long-demo-passphrase")
-
-    seed_demo()
-
-    assert User.objects.get(username="owner").check_password("another-long-demo-passphrase")
 
 
 @pytest.mark.django_db

@@ -1,6 +1,27 @@
-"""Checking the sign-off chain: what verify_audit reports."""
+"""The sign-off chain: appending to it, and checking it (what verify_audit reports)."""
+
+from collections.abc import Sequence
 
 from .models import SignOff, SignOffChain
+
+
+def append_to_chain(sign_offs: Sequence[SignOff]) -> None:
+    """Link new sign-offs, in the order given, onto the end of the tamper-evident chain; the caller saves them.
+
+    Each gets the hash of the record before it and its own hash; the chain's
+    head moves on past the last. The head is locked until the caller's
+    transaction ends, so two appends at once cannot both link to the same
+    record: call it inside the transaction that saves the sign-offs, and save
+    them in this order (verify_audit walks the chain in primary key order).
+    """
+    SignOffChain.objects.get_or_create(pk=1)
+    head = SignOffChain.objects.select_for_update().get(pk=1)
+    for sign_off in sign_offs:
+        sign_off.previous_hash = head.last_hash
+        sign_off.record_hash = head.last_hash = sign_off.compute_hash()
+        head.length += 1
+    if sign_offs:
+        head.save(update_fields=["last_hash", "length"])
 
 
 def chain_problems() -> list[str]:

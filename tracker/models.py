@@ -14,9 +14,9 @@ from django.db import models
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import clock
 from .conditions import holds
 from .deadlines import SuggestedDue, suggest_due_date
 
@@ -156,8 +156,8 @@ class Inspection(models.Model):
     response_published = models.DateField(null=True, blank=True)
     response_link = models.URLField(max_length=500, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    updated_at = models.DateTimeField(default=clock.now, editable=False)
 
     history = HistoricalRecords()
     objects = PlanQuerySet.as_manager()
@@ -275,8 +275,8 @@ class Finding(models.Model):
         help_text="For a recommendation: the action taken or proposed, or why none (section 55(5B)).",
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    updated_at = models.DateTimeField(default=clock.now, editable=False)
 
     history = HistoricalRecords()
     objects = FindingQuerySet.as_manager()
@@ -345,7 +345,7 @@ class RegisterEntry(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=clock.now, editable=False)
 
     history = HistoricalRecords()
 
@@ -571,14 +571,14 @@ class Action(models.Model):
         null=True, blank=True, editable=False, help_text="When it was last submitted for sign-off."
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    updated_at = models.DateTimeField(default=clock.now, editable=False)
     # Kept by the services that write the records they sum up (notes, approved extensions), so that
     # the whole-plan counts of inactive and drifting actions read a range of one index rather than
     # every open action's notes or extensions. last_progress() and drift() below work them out
     # from the records, to check them.
     last_progress_at = models.DateTimeField(
-        auto_now_add=True, help_text="When it was created, or its latest progress note."
+        default=clock.now, editable=False, help_text="When it was created, or its latest progress note."
     )
     drift = models.PositiveIntegerField(default=0, editable=False, help_text="Approved extensions to its due date.")
 
@@ -665,7 +665,7 @@ class ProgressUpdate(models.Model):
     note = models.TextField()
     status_from = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
     status_to = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["action", "created_at", "pk"]
@@ -696,7 +696,7 @@ class Evidence(models.Model):
     file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
     url = models.URLField(max_length=500, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(default=clock.now, editable=False)
 
     history = HistoricalRecords()
 
@@ -726,7 +726,7 @@ class ExtensionRequest(models.Model):
     proposed_date = models.DateField()
     reason = models.TextField()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=clock.now, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     previous_due_date = models.DateField(help_text="The due date when the request was made.")
     decided_by = models.ForeignKey(
@@ -787,7 +787,7 @@ class SignOff(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     comment = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(default=clock.now, editable=False)
     # The tamper-evident chain: each record's hash covers its content and the
     # hash of the record before it, so a record changed or removed outside the
     # application breaks the chain (see verify_audit).

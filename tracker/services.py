@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from . import clock, permissions
+from . import audit, clock, permissions
 from .models import (
     Action,
     Evidence,
@@ -30,7 +30,6 @@ from .models import (
     ProgressUpdate,
     RegisterEntry,
     SignOff,
-    SignOffChain,
     User,
 )
 from .permissions import ActionRefused
@@ -418,14 +417,9 @@ def submit_for_sign_off(action: Action, *, by: User, note: str = "") -> Action:
 
 def _record_decision(**fields) -> SignOff:
     """Append a sign-off to the tamper-evident chain. Call inside the service's transaction."""
-    SignOffChain.objects.get_or_create(pk=1)
-    chain = SignOffChain.objects.select_for_update().get(pk=1)
-    sign_off = SignOff(**fields, decided_at=clock.now(), previous_hash=chain.last_hash)
-    sign_off.record_hash = sign_off.compute_hash()
+    sign_off = SignOff(**fields, decided_at=clock.now())
+    audit.append_to_chain([sign_off])
     sign_off.save()
-    chain.last_hash = sign_off.record_hash
-    chain.length += 1
-    chain.save(update_fields=["last_hash", "length"])
     return sign_off
 
 

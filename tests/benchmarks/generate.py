@@ -1,19 +1,14 @@
-"""A realistic improvement plan at force or national scale, written straight to the database.
+"""A realistic improvement plan at force or national scale, written in one go by tracker.bulk.
 
 generate(scale=1.0) makes the large plan: 100 inspections, 4,000 findings,
 20,000 actions in every status, 200,000 rows of action history and 100 people
 in the five roles. scale=0.01 makes the small plan (1/100 of it). Objects are
-built with the test factories (.build(), so nothing is saved one by one) and
-written with bulk_create in one transaction. The services are not used, for
-speed, so everything they would write is written here too:
-
-- history for every tracked model, with the user who acted, a change reason
-  and dates spread over the months each action took (bulk_create writes no
-  history by itself);
-- sign-offs linked into the tamper-evident chain in pk order, and the chain's
-  head (SignOffChain pk=1) moved on, so that verify_audit passes;
-- created_at and the other automatic timestamps set to when things happened,
-  not to now.
+built with the test factories (.build(), so nothing is saved one by one); each
+record's story (who made it, who changed it, when and why) is told to a
+tracker.bulk.BulkPlan, which writes them all with their history, links the
+sign-offs into the tamper-evident chain and works out the kept sums, in one
+transaction. The services are not used, for speed: this module decides only
+what happens, and when.
 
 Every action's story obeys the workflow: it starts, gathers notes, evidence
 and extensions, is submitted (only with evidence), returned or signed off by a
@@ -22,9 +17,7 @@ PCC reviewer who neither owns nor submitted it, or withdrawn by a lead.
     python -m tests.benchmarks.run --generate 0.01    (into the database DATABASE_URL names)
 """
 
-import contextlib
 import datetime
-import functools
 import random
 import time
 from dataclasses import dataclass, field
@@ -33,13 +26,12 @@ import factory.random
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from tests import factories
 from tracker import permissions
+from tracker.bulk import BulkPlan
 from tracker.models import (
     Action,
     Evidence,
@@ -50,7 +42,6 @@ from tracker.models import (
     ProgressUpdate,
     RegisterEntry,
     SignOff,
-    SignOffChain,
     Theme,
     User,
 )
@@ -73,7 +64,6 @@ MIN_ROLES = {
     permissions.ADMINISTRATOR: 1,
 }
 DEFAULT_PASSWORD = "benchmark-only-password"
-BATCH = 2000
 DAY = datetime.timedelta(days=1)
 
 # The plan's words ------------------------------------------------------------------------
@@ -252,51 +242,12 @@ def plan_sizes(scale: float) -> dict[str, int]:
 # Bookkeeping ------------------------------------------------------------------------------
 
 
-class _Ids:
-    """Primary keys chosen here, so related rows can point at each other before anything is saved."""
-
-    def __init__(self):
-        self.next: dict = {}
-
-    def __call__(self, model) -> int:
-        if model not in self.next:
-            self.next[model] = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
-        value = self.next[model]
-        self.next[model] += 1
-        return value
-
-
 @dataclass
 class _Plan:
     rng: random.Random
     now: datetime.datetime
     today: datetime.date
-    ids: _Ids = field(default_factory=_Ids)
-    rows: dict = field(default_factory=dict)  # model -> unsaved objects
-    history: dict = field(default_factory=dict)  # historical model -> (when, fields) pairs
-    sign_offs: list = field(default_factory=list)
-
-    def add(self, obj):
-        if obj.pk is None:
-            obj.pk = self.ids(type(obj))
-        self.rows.setdefault(type(obj), []).append(obj)
-        return obj
-
-    def record(self, obj, when, user, history_type: str, reason: str, **overrides) -> None:
-        """A history row for obj as it stands now (with overrides), as simple-history would write it."""
-        model, attnames = _historical(type(obj))
-        values = {}
-        for attname in attnames:
-            value = getattr(obj, attname)
-            values[attname] = value.name if hasattr(value, "storage") else value
-        values.update(overrides)
-        values.update(
-            history_date=when,
-            history_user_id=user.pk if user else None,
-            history_type=history_type,
-            history_change_reason=reason,
-        )
-        self.history.setdefault(model, []).append(values)
+    bulk: BulkPlan = field(default_factory=BulkPlan)
 
     def spread(self, start: datetime.datetime, end: datetime.datetime, count: int) -> list[datetime.datetime]:
         """count moments between start and end, in order, in working hours where there is room."""
@@ -309,35 +260,6 @@ class _Plan:
             if moments[n] <= moments[n - 1]:
                 moments[n] = moments[n - 1] + datetime.timedelta(seconds=1)
         return moments
-
-
-@functools.cache
-def _historical(model) -> tuple:
-    """The historical model, and the fields it copies (not those excluded from history, like password hashes)."""
-    historical = model.history.model  # the manager descriptor is slow to reach: once per model
-    kept = {model_field.attname for model_field in historical._meta.concrete_fields}
-    return historical, [
-        model_field.attname for model_field in model._meta.concrete_fields if model_field.attname in kept
-    ]
-
-
-@contextlib.contextmanager
-def _timestamps_as_given():
-    """created_at and friends are auto_now(_add): switch that off so they keep the dates given here."""
-    fields = [
-        model_field
-        for model in (Inspection, Finding, RegisterEntry, Action, ProgressUpdate, Evidence, ExtensionRequest)
-        for model_field in model._meta.concrete_fields
-        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)
-    ]
-    saved = [(model_field, model_field.auto_now, model_field.auto_now_add) for model_field in fields]
-    for model_field in fields:
-        model_field.auto_now = model_field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for model_field, auto_now, auto_now_add in saved:
-            model_field.auto_now, model_field.auto_now_add = auto_now, auto_now_add
 
 
 def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
@@ -353,7 +275,6 @@ def _people(plan: _Plan, sizes: dict, password_hash: str, joined: datetime.datet
     taken = set(User.objects.values_list("username", flat=True))
     people: dict[str, list[User]] = {}
     groups = {group.name: group for group in Group.objects.filter(name__in=permissions.ROLES)}
-    memberships = []
     for role in permissions.ROLES:
         people[role] = []
         for n in range(sizes[role]):
@@ -373,14 +294,14 @@ def _people(plan: _Plan, sizes: dict, password_hash: str, joined: datetime.datet
                 username = f"{base}{suffix}"
             taken.add(username)
             user.username, user.email = username, f"{username}@example.police.uk"
-            plan.add(user)
+            user.pk = plan.bulk.key(User)  # keyed now: the administrator is named in everyone's history
             people[role].append(user)
-            memberships.append(User.groups.through(user_id=user.pk, group_id=groups[role].pk))
     administrator = people[permissions.ADMINISTRATOR][0]
-    for role_people in people.values():
+    for role, role_people in people.items():
         for user in role_people:
-            plan.record(user, joined, None if user is administrator else administrator, "+", "Account created")
-    plan.rows[User.groups.through] = memberships
+            by = None if user is administrator else administrator
+            plan.bulk.add(user, when=joined, by=by, reason="Account created")
+            plan.bulk.add(User.groups.through(user_id=user.pk, group_id=groups[role].pk))
     return people
 
 
@@ -397,7 +318,7 @@ def _inspections(plan: _Plan, sizes: dict, people: dict) -> list[Inspection]:
         published = plan.today - datetime.timedelta(days=age_days)
         kind, title = INSPECTIONS[n % len(INSPECTIONS)]
         force = FORCES[n % len(FORCES)]
-        pk = plan.ids(Inspection)
+        pk = plan.bulk.key(Inspection)
         inspection = factories.InspectionFactory.build(
             pk=pk,
             slug=f"{published:%Y-%m}-{pk:03d}-{kind.replace('_', '-')}",
@@ -412,27 +333,24 @@ def _inspections(plan: _Plan, sizes: dict, people: dict) -> list[Inspection]:
         inspection.age = age_days / (6 * 365)  # 0 newest .. 1 oldest: how far through its plan it is
         created = _at(published + 2 * DAY, rng)
         inspection.created_at = inspection.updated_at = created
-        plan.add(inspection)
-        plan.record(inspection, created, rng.choice(leads), "+", "Inspection created")
+        plan.bulk.add(inspection, when=created, by=rng.choice(leads), reason="Inspection created")
         if age_days > 70 and rng.random() < 0.9:
             inspection.comments_invited = published + 3 * DAY
             inspection.comments_received = published + 30 * DAY
             inspection.response_published = published + rng.randint(35, 70) * DAY
             inspection.response_link = f"https://www.pcc.example.gov.uk/responses/{inspection.slug}"
-            inspection.updated_at = _at(inspection.response_published, rng)
-            plan.record(inspection, inspection.updated_at, rng.choice(reviewers), "~", "PCC response recorded")
+            recorded = _at(inspection.response_published, rng)
+            plan.bulk.save(inspection, when=recorded, by=rng.choice(reviewers), reason="PCC response recorded")
         if kind == Inspection.Kind.PEEL:
             for position, question in enumerate(JUDGEMENT_QUESTIONS, start=1):
-                judgement = plan.add(
-                    Judgement(
-                        inspection=inspection,
-                        position=position,
-                        question=question,
-                        grade=rng.choice(["good", "requires_improvement", "inadequate", "outstanding"]),
-                        summary="See the report for the inspectorate's reasons.",
-                    )
+                judgement = Judgement(
+                    inspection=inspection,
+                    position=position,
+                    question=question,
+                    grade=rng.choice(["good", "requires_improvement", "inadequate", "outstanding"]),
+                    summary="See the report for the inspectorate's reasons.",
                 )
-                plan.record(judgement, created, rng.choice(leads), "+", "Graded judgement recorded")
+                plan.bulk.add(judgement, when=created, by=rng.choice(leads), reason="Graded judgement recorded")
         inspections.append(inspection)
     return inspections
 
@@ -477,8 +395,7 @@ def _findings(plan: _Plan, inspection: Inspection, count: int, themes: list, peo
             created_at=created,
             updated_at=created,
         )
-        plan.add(finding)
-        plan.record(finding, created, lead, "+", "Imported from the inspection report")
+        plan.bulk.add(finding, when=created, by=lead, reason="Imported from the inspection report")
         findings.append(finding)
     return findings
 
@@ -493,17 +410,16 @@ def _register_entries(plan: _Plan, finding: Finding, lead: User, done: bool) -> 
         day = published + days * DAY
         if day >= plan.today:
             break
-        entry = plan.add(
-            RegisterEntry(
-                finding=finding,
-                date=day,
-                status=status,
-                comment="From the HMICFRS monitoring portal.",
-                recorded_by=lead,
-                recorded_at=_at(day + 2 * DAY, rng),
-            )
+        recorded = _at(day + 2 * DAY, rng)
+        entry = RegisterEntry(
+            finding=finding,
+            date=day,
+            status=status,
+            comment="From the HMICFRS monitoring portal.",
+            recorded_by=lead,
+            recorded_at=recorded,
         )
-        plan.record(entry, entry.recorded_at, lead, "+", "HMICFRS register entry recorded")
+        plan.bulk.add(entry, when=recorded, by=lead, reason="HMICFRS register entry recorded")
 
 
 # Actions ----------------------------------------------------------------------------------
@@ -609,157 +525,167 @@ def _draft_action(plan: _Plan, finding: Finding, people: dict, number: int, fina
         updated_at=created,
         last_progress_at=created,
     )
-    plan.add(action)
     return _Draft(action, final, events, created + datetime.timedelta(hours=2), end, shifts)
+
+
+class _Story:
+    """One action's story as it is told: a method per kind of event, each writing what that move writes."""
+
+    def __init__(self, plan: _Plan, action: Action, people: dict, shifts: list[int]):
+        self.plan, self.rng, self.action, self.shifts = plan, plan.rng, action, list(shifts)
+        self.leads, self.reviewers = people[permissions.LEAD], people[permissions.REVIEWER]
+        self.owners = people[permissions.OWNER]
+
+    def save(self, when, user, reason: str) -> None:
+        self.plan.bulk.save(self.action, when=when, by=user, reason=reason)
+
+    def write_note(self, when, author, text: str, status_from: str = "", status_to: str = "") -> None:
+        # The most numerous record (about 90,000): built plainly, as the factory adds nothing to these fields.
+        note = ProgressUpdate(
+            action=self.action, author=author, note=text, status_from=status_from, status_to=status_to, created_at=when
+        )
+        self.plan.bulk.add(note)
+
+    def move(self, when, user, to: str, reason: str, text: str | None = None) -> None:
+        old, self.action.status = self.action.status, to
+        self.save(when, user, reason)
+        if text is not None:
+            self.write_note(when, user, text, old, to)
+
+    def note(self, when, following, n) -> None:
+        author = self.action.owner if self.rng.random() < 0.9 else self.rng.choice(self.leads)
+        self.write_note(when, author, self.rng.choice(NOTES))
+
+    def start(self, when, following, n) -> None:
+        text = self.rng.choice(NOTES)
+        self.move(when, self.action.owner, S.IN_PROGRESS, text, text)
+
+    def block(self, when, following, n) -> None:
+        text = self.rng.choice(BLOCK_NOTES)
+        self.move(when, self.action.owner, S.BLOCKED, text, text)
+
+    def unblock(self, when, following, n) -> None:
+        text = self.rng.choice(UNBLOCK_NOTES)
+        self.move(when, self.action.owner, S.IN_PROGRESS, text, text)
+
+    def edit(self, when, following, n) -> None:
+        action, rng = self.action, self.rng
+        editor = rng.choice(self.leads)
+        what, reason = rng.choice(EDIT_REASONS)
+        if what == "owner" and len(self.owners) > 1 and action.status != S.SUBMITTED:
+            action.owner = rng.choice([person for person in self.owners if person != action.owner])
+        elif what == "title":
+            action.title = f"{action.title.removesuffix(' (revised)')} (revised)"
+        else:
+            action.description = f"{rng.choice(DESCRIPTIONS)} {reason}."
+        self.save(when, editor, reason)
+
+    def evidence(self, when, following, n) -> None:
+        action = self.action
+        evidence = factories.EvidenceFactory.build(
+            action=action,
+            added_by=action.owner,
+            title=self.rng.choice(EVIDENCE_TITLES),
+            url=f"https://intranet.example.police.uk/improvement/{action.finding.inspection.slug}/"
+            f"action-{action.pk}-{n}.pdf",
+            added_at=when,
+        )
+        self.plan.bulk.add(evidence, when=when, by=action.owner, reason="Evidence added")
+
+    def extension(self, when, following, *, approve: bool) -> None:
+        action, rng = self.action, self.rng
+        shift = self.shifts.pop(0) if approve else rng.randint(14, 90)
+        reason = rng.choice(EXTENSION_REASONS)
+        decided = when + (following - when) / 2
+        decider = rng.choice(self.leads)
+        request = factories.ExtensionRequestFactory.build(
+            action=action,
+            proposed_date=action.due_date + shift * DAY,
+            previous_due_date=action.due_date,
+            reason=reason,
+            requested_by=action.owner,
+            requested_at=when,
+        )
+        self.plan.bulk.add(request, when=when, by=action.owner, reason=reason)
+        request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
+        request.decided_by, request.decided_at = decider, decided
+        request.decision_comment = "" if approve else rng.choice(REFUSAL_COMMENTS)
+        verdict = "approved" if approve else "refused"
+        self.plan.bulk.save(
+            request, when=decided, by=decider, reason=request.decision_comment or f"Extension {verdict}"
+        )
+        if approve:
+            action.due_date = request.proposed_date
+            self.save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
+
+    def approve_extension(self, when, following, n) -> None:
+        self.extension(when, following, approve=True)
+
+    def refuse_extension(self, when, following, n) -> None:
+        self.extension(when, following, approve=False)
+
+    def submit(self, when, following, n) -> None:
+        action = self.action
+        action.submitted_by, action.submitted_at = action.owner, when
+        text = self.rng.choice(SUBMIT_NOTES)
+        self.move(when, action.owner, S.SUBMITTED, text, text)
+
+    def decision(self, when, *, approve: bool) -> None:
+        reviewer = self.rng.choice(self.reviewers)
+        comment = self.rng.choice(SIGN_OFF_COMMENTS if approve else RETURN_COMMENTS)
+        sign_off = factories.SignOffFactory.build(
+            action=self.action,
+            decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.RETURN,
+            comment=comment,
+            decided_by=reviewer,
+            decided_at=when,
+        )
+        self.plan.bulk.add(sign_off)
+        if approve:
+            self.move(when, reviewer, S.SIGNED_OFF, comment or "Signed off")
+        else:
+            self.move(when, reviewer, S.IN_PROGRESS, f"Returned: {comment}")
+
+    def sign_off(self, when, following, n) -> None:
+        self.decision(when, approve=True)
+
+    def return_(self, when, following, n) -> None:
+        self.decision(when, approve=False)
+
+    def withdraw(self, when, following, n) -> None:
+        withdrawer = self.rng.choice(self.leads)
+        reason = self.rng.choice(WITHDRAW_REASONS)
+        old, self.action.status = self.action.status, S.WITHDRAWN
+        self.save(when, withdrawer, f"Withdrawn: {reason}")
+        self.write_note(when, withdrawer, reason, old, S.WITHDRAWN)
+
+    def ask_for_extension(self) -> None:
+        """An extension request waiting for a lead's decision."""
+        action = self.action
+        when = min(self.plan.now - datetime.timedelta(hours=1), action.updated_at + DAY)
+        request = factories.ExtensionRequestFactory.build(
+            action=action,
+            proposed_date=action.due_date + self.rng.randint(14, 90) * DAY,
+            previous_due_date=action.due_date,
+            reason=self.rng.choice(EXTENSION_REASONS),
+            requested_by=action.owner,
+            requested_at=when,
+        )
+        self.plan.bulk.add(request, when=when, by=action.owner, reason=request.reason)
 
 
 def _tell(plan: _Plan, draft: _Draft, people: dict) -> None:
     """Play an action's story: its records, its history, and where it ends up."""
-    rng = plan.rng
     action = draft.action
-    leads, reviewers, owners = people[permissions.LEAD], people[permissions.REVIEWER], people[permissions.OWNER]
-    lead = action.created_by
-    plan.record(action, action.created_at, lead, "+", f"Action created and assigned to {action.owner}")
+    reason = f"Action created and assigned to {action.owner}"
+    plan.bulk.add(action, when=action.created_at, by=action.created_by, reason=reason)
+    story = _Story(plan, action, people, draft.shifts)
     moments = plan.spread(draft.start, draft.end, len(draft.events))
-    shifts = list(draft.shifts)
-
-    def save(when, user, reason):
-        action.updated_at = when
-        action.version += 1  # as services._save counts every save
-        plan.record(action, when, user, "~", reason)
-
-    def note(when, author, text, status_from="", status_to=""):
-        action.last_progress_at = max(action.last_progress_at, when)  # as ProgressUpdate.save keeps it
-        # The most numerous record (about 90,000): built plainly, as the factory adds nothing to these fields.
-        plan.add(
-            ProgressUpdate(
-                action=action, author=author, note=text, status_from=status_from, status_to=status_to, created_at=when
-            )
-        )
-
-    def move(when, user, to, reason, text=None):
-        old = action.status
-        action.status = to
-        save(when, user, reason)
-        if text is not None:
-            note(when, user, text, old, to)
-
     for n, (event, when) in enumerate(zip(draft.events, moments, strict=True)):
         following = moments[n + 1] if n + 1 < len(moments) else min(plan.now, when + 10 * DAY)
-        owner = action.owner
-        if event == "note":
-            author = owner if rng.random() < 0.9 else rng.choice(leads)
-            note(when, author, rng.choice(NOTES))
-        elif event == "start":
-            text = rng.choice(NOTES)
-            move(when, owner, S.IN_PROGRESS, text, text)
-        elif event == "block":
-            text = rng.choice(BLOCK_NOTES)
-            move(when, owner, S.BLOCKED, text, text)
-        elif event == "unblock":
-            text = rng.choice(UNBLOCK_NOTES)
-            move(when, owner, S.IN_PROGRESS, text, text)
-        elif event == "edit":
-            editor = rng.choice(leads)
-            what, reason = rng.choice(EDIT_REASONS)
-            if what == "owner" and len(owners) > 1 and action.status != S.SUBMITTED:
-                action.owner = rng.choice([person for person in owners if person != owner])
-            elif what == "title":
-                action.title = f"{action.title.removesuffix(' (revised)')} (revised)"
-            else:
-                action.description = f"{rng.choice(DESCRIPTIONS)} {reason}."
-            save(when, editor, reason)
-        elif event == "evidence":
-            evidence = factories.EvidenceFactory.build(
-                action=action,
-                added_by=owner,
-                title=rng.choice(EVIDENCE_TITLES),
-                url=f"https://intranet.example.police.uk/improvement/{action.finding.inspection.slug}/"
-                f"action-{action.pk}-{n}.pdf",
-                added_at=when,
-            )
-            plan.add(evidence)
-            plan.record(evidence, when, owner, "+", "Evidence added")
-        elif event in ("approve_extension", "refuse_extension"):
-            approve = event == "approve_extension"
-            shift = shifts.pop(0) if approve else rng.randint(14, 90)
-            reason = rng.choice(EXTENSION_REASONS)
-            decided = when + (following - when) / 2
-            decider = rng.choice(leads)
-            request = factories.ExtensionRequestFactory.build(
-                action=action,
-                proposed_date=action.due_date + shift * DAY,
-                previous_due_date=action.due_date,
-                reason=reason,
-                requested_by=owner,
-                requested_at=when,
-                status=ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED,
-                decided_by=decider,
-                decided_at=decided,
-                decision_comment="" if approve else rng.choice(REFUSAL_COMMENTS),
-            )
-            plan.add(request)
-            plan.record(
-                request,
-                when,
-                owner,
-                "+",
-                reason,
-                status=ExtensionRequest.Status.PENDING,
-                decided_by_id=None,
-                decided_at=None,
-                decision_comment="",
-            )
-            verdict = "approved" if approve else "refused"
-            plan.record(request, decided, decider, "~", request.decision_comment or f"Extension {verdict}")
-            if approve:
-                action.due_date = request.proposed_date
-                action.drift += 1  # as ExtensionRequest.save keeps it
-                save(decided, decider, f"Extension approved: due {action.due_date:%d %B %Y}")
-        elif event == "submit":
-            action.submitted_by, action.submitted_at = owner, when
-            text = rng.choice(SUBMIT_NOTES)
-            move(when, owner, S.SUBMITTED, text, text)
-        elif event in ("return", "sign_off"):
-            reviewer = rng.choice(reviewers)
-            approve = event == "sign_off"
-            comment = rng.choice(SIGN_OFF_COMMENTS if approve else RETURN_COMMENTS)
-            plan.sign_offs.append(
-                factories.SignOffFactory.build(
-                    action=action,
-                    decision=SignOff.Decision.APPROVE if approve else SignOff.Decision.RETURN,
-                    comment=comment,
-                    decided_by=reviewer,
-                    decided_at=when,
-                )
-            )
-            if approve:
-                move(when, reviewer, S.SIGNED_OFF, comment or "Signed off")
-            else:
-                move(when, reviewer, S.IN_PROGRESS, f"Returned: {comment}")
-        elif event == "withdraw":
-            withdrawer = rng.choice(leads)
-            reason = rng.choice(WITHDRAW_REASONS)
-            old = action.status
-            action.status = S.WITHDRAWN
-            save(when, withdrawer, f"Withdrawn: {reason}")
-            note(when, withdrawer, reason, old, S.WITHDRAWN)
-        else:
-            raise ValueError(f"Unknown event {event!r}")
-
-    if action.is_open and action.status != S.SUBMITTED and rng.random() < 0.05:
-        # Waiting for a lead's decision.
-        when = min(plan.now - datetime.timedelta(hours=1), action.updated_at + DAY)
-        request = factories.ExtensionRequestFactory.build(
-            action=action,
-            proposed_date=action.due_date + rng.randint(14, 90) * DAY,
-            previous_due_date=action.due_date,
-            reason=rng.choice(EXTENSION_REASONS),
-            requested_by=action.owner,
-            requested_at=when,
-        )
-        plan.add(request)
-        plan.record(request, when, action.owner, "+", request.reason)
+        getattr(story, "return_" if event == "return" else event)(when, following, n)
+    if action.is_open and action.status != S.SUBMITTED and plan.rng.random() < 0.05:
+        story.ask_for_extension()
 
 
 def _long_story(rounds: int) -> list[str]:
@@ -792,7 +718,7 @@ def _discharge(plan: _Plan, finding: Finding, actions: list[Action], people: dic
     when = max(action.updated_at for action in actions) + rng.randint(7, 60) * DAY
     if when >= plan.now:
         return
-    plan.sign_offs.append(
+    plan.bulk.add(
         factories.SignOffFactory.build(
             action=None,
             finding=finding,
@@ -804,84 +730,43 @@ def _discharge(plan: _Plan, finding: Finding, actions: list[Action], people: dic
     )
 
 
-def _chain(plan: _Plan) -> None:
-    """Link the sign-offs into the tamper-evident chain in pk order, oldest decision first."""
-    head, _ = SignOffChain.objects.get_or_create(pk=1)
-    previous = head.last_hash
-    for sign_off in sorted(plan.sign_offs, key=lambda s: s.decided_at):
-        plan.add(sign_off)
-        sign_off.previous_hash = previous
-        sign_off.record_hash = previous = sign_off.compute_hash()
-    head.last_hash = previous
-    head.length += len(plan.sign_offs)
-    head.save(update_fields=["last_hash", "length"])
+def _drafts(plan: _Plan, findings: list[Finding], sizes: dict, people: dict, long_timeline_rounds: int) -> list:
+    """Every action, drafted: the findings it answers, and the story each will tell (the first, the long one)."""
+    rng = plan.rng
+    # Findings still awaiting allocation are mostly in the newest plans.
+    allocated = [f for f in findings if rng.random() > (0.15 if f.inspection.age < 0.2 else 0.01)]
+    allocated = allocated or findings[:1]
+    counts = {finding.pk: 1 for finding in allocated[: sizes["actions"]]}
+    for finding in rng.choices(allocated, k=sizes["actions"] - len(counts)):
+        counts[finding.pk] += 1
+    drafts = []
+    for finding in findings:
+        for number in range(counts.get(finding.pk, 0)):
+            # Every status at least once, however small the plan (the first draft gets the long story).
+            final = S.values[len(drafts) - 1] if 1 <= len(drafts) <= len(S.values) else None
+            drafts.append(_draft_action(plan, finding, people, number, final))
+    long_draft = drafts[0]
+    long_draft.final, long_draft.events = S.IN_PROGRESS, _long_story(long_timeline_rounds)
+    long_draft.shifts = [30] * long_timeline_rounds
+    long_draft.action.owner = people[permissions.OWNER][0]
+    long_draft.action.due_date = long_draft.action.original_due_date = plan.today - 30 * DAY
+    long_draft.start = plan.now - datetime.timedelta(days=300)
+    long_draft.end = plan.now - DAY
+    _add_extra_edits(plan, drafts, sizes["action_history"])
+    return drafts
 
 
-# Writing ----------------------------------------------------------------------------------
-
-WRITE_ORDER = [
-    User,
-    User.groups.through,
-    Inspection,
-    Judgement,
-    Finding,
-    RegisterEntry,
-    Action,
-    ProgressUpdate,
-    Evidence,
-    ExtensionRequest,
-    SignOff,
-]
-
-
-def _insert(model, rows: list, *, as_dicts: bool = False) -> None:
-    """INSERT by executemany, for the biggest tables: bulk_create's per-value machinery would take
-    most of a minute for them. Rows are model instances with their pk set, or (as_dicts) history rows
-    as dicts, whose history_id the database assigns."""
-    ops = connection.ops
-    fields = [model_field for model_field in model._meta.concrete_fields if not (as_dicts and model_field.primary_key)]
-    adapt = {"DateTimeField": ops.adapt_datetimefield_value, "DateField": ops.adapt_datefield_value}
-    columns = [(model_field.attname, adapt.get(model_field.get_internal_type())) for model_field in fields]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (the model's own table and column names)
-        ops.quote_name(model._meta.db_table),
-        ", ".join(ops.quote_name(model_field.column) for model_field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    value = dict.__getitem__ if as_dicts else getattr
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: PostgreSQL's own bulk load, several times faster than even executemany.
-            names = ", ".join(ops.quote_name(model_field.column) for model_field in fields)
-            with cursor.cursor.copy(f"COPY {ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([value(row, name) for name, _ in columns])
-            return
-        for start in range(0, len(rows), BATCH * 5):
-            cursor.executemany(
-                sql,
-                [
-                    [convert(value(row, name)) if convert else value(row, name) for name, convert in columns]
-                    for row in rows[start : start + BATCH * 5]
-                ],
-            )
-
-
-def _write(plan: _Plan) -> None:
-    for model in WRITE_ORDER:
-        if model is ProgressUpdate:
-            _insert(model, plan.rows.get(model, []))
-        else:
-            model._default_manager.bulk_create(plan.rows.get(model, []), batch_size=BATCH)
-    for historical_model, rows in plan.history.items():
-        # Oldest first, so history_id follows history_date as it would have.
-        rows.sort(key=lambda values: values["history_date"])
-        _insert(historical_model, rows, as_dicts=True)
-    if connection.vendor == "postgresql":
-        # The primary keys were chosen here: move the sequences past them.
-        models = [model for model in WRITE_ORDER if model is not User.groups.through]
-        with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(statement)
+def _close_findings(plan: _Plan, findings: list[Finding], drafts: list, people: dict) -> None:
+    """Discharges, and the inspectorate's register entries, once the actions' stories are told."""
+    by_finding: dict[int, list[Action]] = {}
+    for draft in drafts:
+        by_finding.setdefault(draft.action.finding_id, []).append(draft.action)
+    for finding in findings:
+        actions = by_finding.get(finding.pk, [])
+        _discharge(plan, finding, actions, people)
+        if finding.kind != Finding.Kind.AREA_FOR_IMPROVEMENT:
+            done = bool(actions) and not any(action.is_open for action in actions)
+            _register_entries(plan, finding, plan.rng.choice(people[permissions.LEAD]), done)
 
 
 def generate(
@@ -900,7 +785,7 @@ def generate(
     sizes = plan_sizes(scale)
     rng = plan.rng
 
-    with transaction.atomic(), _timestamps_as_given():
+    with transaction.atomic():
         if not Theme.objects.exists():
             call_command("loaddata", "themes", verbosity=0)
         themes = list(Theme.objects.all())
@@ -913,41 +798,13 @@ def generate(
         for n, inspection in enumerate(inspections):
             findings += _findings(plan, inspection, per_inspection + (n < spare), themes, people)
 
-        # Findings still awaiting allocation are mostly in the newest plans.
-        allocated = [f for f in findings if rng.random() > (0.15 if f.inspection.age < 0.2 else 0.01)]
-        allocated = allocated or findings[:1]
-        counts = {finding.pk: 1 for finding in allocated[: sizes["actions"]]}
-        for finding in rng.choices(allocated, k=sizes["actions"] - len(counts)):
-            counts[finding.pk] += 1
-        drafts = []
-        for finding in findings:
-            for number in range(counts.get(finding.pk, 0)):
-                # Every status at least once, however small the plan (the first draft gets the long story).
-                final = S.values[len(drafts) - 1] if 1 <= len(drafts) <= len(S.values) else None
-                drafts.append(_draft_action(plan, finding, people, number, final))
-        long_draft = drafts[0]
-        long_draft.final, long_draft.events = S.IN_PROGRESS, _long_story(long_timeline_rounds)
-        long_draft.shifts = [30] * long_timeline_rounds
-        long_draft.action.owner = people[permissions.OWNER][0]
-        long_draft.action.due_date = long_draft.action.original_due_date = plan.today - 30 * DAY
-        long_draft.start = plan.now - datetime.timedelta(days=300)
-        long_draft.end = plan.now - DAY
-        _add_extra_edits(plan, drafts, sizes["action_history"])
+        drafts = _drafts(plan, findings, sizes, people, long_timeline_rounds)
         for draft in drafts:
             _tell(plan, draft, people)
 
-        by_finding: dict[int, list[Action]] = {}
-        for draft in drafts:
-            by_finding.setdefault(draft.action.finding_id, []).append(draft.action)
-        for finding in findings:
-            actions = by_finding.get(finding.pk, [])
-            _discharge(plan, finding, actions, people)
-            if finding.kind != Finding.Kind.AREA_FOR_IMPROVEMENT:
-                done = bool(actions) and not any(action.is_open for action in actions)
-                _register_entries(plan, finding, rng.choice(people[permissions.LEAD]), done)
-        _chain(plan)
+        _close_findings(plan, findings, drafts, people)
         built = time.perf_counter()
-        _write(plan)
+        plan.bulk.write()
         written = time.perf_counter()
 
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -966,7 +823,7 @@ def generate(
             "findings": Finding.objects.count(),
             "actions": Action.objects.count(),
             "action_history": Action.history.count(),
-            "history_all": sum(len(rows) for rows in plan.history.values()),
+            "history_all": sum(len(rows) for rows in plan.bulk.history.values()),
             "progress_updates": ProgressUpdate.objects.count(),
             "evidence": Evidence.objects.count(),
             "extension_requests": ExtensionRequest.objects.count(),
@@ -975,6 +832,6 @@ def generate(
         "statuses": {status: sum(d.action.status == status for d in drafts) for status in S.values},
         "overdue": sum(d.action.is_overdue(plan.today) for d in drafts),
         "people": {role: [user.username for user in users] for role, users in people.items()},
-        "long_timeline_action": long_draft.action.pk,
+        "long_timeline_action": drafts[0].action.pk,
         "inspection_slugs": [inspection.slug for inspection in inspections],
     }

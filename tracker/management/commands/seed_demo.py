@@ -4,9 +4,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
-from tracker import seeding
+from tracker import clock, seeding
 from tracker.models import Inspection
 
 
@@ -30,7 +29,7 @@ class Command(BaseCommand):
             inspection = seeding.load_inspection(seeding.HERTFORDSHIRE_SEED)
             accounts = seeding.ensure_demo_accounts(demo_password)
             people = {result.user.username: result.user for result in accounts}
-            actions = seeding.seed_demo_plan(inspection, people, timezone.localdate())
+            actions = seeding.seed_demo_plan(inspection, people, clock.today())
 
         self.stdout.write(f"Inspection {'already loaded' if inspection_existed else 'loaded'}: {inspection.title}")
         if actions:
