@@ -652,6 +652,10 @@ class Action(models.Model):
     def is_drifting(self) -> bool:
         return holds(drifting_q(), self)
 
+    def pending_extension(self) -> "ExtensionRequest | None":
+        """Its extension request waiting for a decision, if any (read from a prefetch where there is one)."""
+        return next((r for r in self.extension_requests.all() if r.status == ExtensionRequest.Status.PENDING), None)
+
     def rag(self, today: datetime.date) -> Rag | str:
         """Its RAG rating today, as rag_q defines it; "" for a withdrawn action, which has none."""
         return next((rag for rag in Rag if holds(rag_q(rag, today), self)), "")

@@ -217,11 +217,6 @@ def require_edit_action(user, action: Action) -> None:
 can_edit_action = boolean_form(require_edit_action)
 
 
-def _pending_extension(action: Action) -> ExtensionRequest | None:
-    # all(): the action page prefetches its requests, so this reads no more rows there.
-    return next((r for r in action.extension_requests.all() if r.status == ExtensionRequest.Status.PENDING), None)
-
-
 def require_request_extension(user, action: Action) -> None:
     require_update_action(user, action)
     _refuse_unless(
@@ -229,7 +224,7 @@ def require_request_extension(user, action: Action) -> None:
         "An action waiting for sign-off cannot have its due date extended.",
     )
     _refuse_unless(
-        _pending_extension(action) is None,
+        action.pending_extension() is None,
         "This action already has an extension request waiting for a decision.",
     )
 

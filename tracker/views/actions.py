@@ -6,7 +6,6 @@ or invalid POST shows the form again with what was typed and why.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,11 +26,9 @@ from ..forms import (
     SubmitForm,
     WithdrawForm,
 )
-from ..models import Action, Evidence, ExtensionRequest, SignOff
-from ..timeline import action_timeline
+from ..models import Action, Evidence, ExtensionRequest
+from ..selectors import actions as selected
 from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, show_refusal
-
-PAGE_SIZE = 50
 
 
 def get_action(request, pk: int) -> Action:
@@ -47,29 +44,16 @@ def _list_page(request, queryset, *, heading: str, nav: str):
     today = timezone.localdate()
     form = ActionFilterForm(request.GET or None)
     actions = filter_actions(queryset, form, today)
-    export = request.GET.get("format")
-    if export in ("csv", "xlsx"):
+    if (export := request.GET.get("format")) in ("csv", "xlsx"):
         return export_response(actions, export, today)
-    # The page is found from ids alone (an index walk), and only its rows are then read in full,
-    # so the sort never handles whole joined rows of every match.
-    page = Paginator(actions.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(actions.filter(pk__in=page.object_list))
-    for action in page:
-        action.current_rag = action.rag(today)
     query = request.GET.copy()
     query.pop("page", None)
+    context = {"heading": heading, "nav": nav, "form": form, "query": query.urlencode(), "today": today}
+    page = selected.list_page(actions, request.GET.get("page"))
     return render(
         request,
         "tracker/action_list.html",
-        {
-            "heading": heading,
-            "nav": nav,
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "today": today,
-            "extra_filters": active_extra_filters(form),
-        },
+        {**context, "page": page, "extra_filters": active_extra_filters(form)},
     )
 
 
@@ -87,16 +71,12 @@ def action_mine(request):
 # One action -------------------------------------------------------------------------------
 
 
-def _action_context(request, action: Action) -> dict:
-    """Everything the action page shows, with only the forms this person may use.
+def _forms_for(user, action: Action) -> dict:
+    """The forms on the action page this person may use.
 
     The page holds several forms whose fields share names (comment, note,
     reason), so each gets ids of its own: a label must name its own field.
     """
-    user = request.user
-    today = timezone.localdate()
-    extensions = list(action.extension_requests.all())
-    pending = next((r for r in extensions if r.status == ExtensionRequest.Status.PENDING), None)
     forms = {}
     if permissions.can_update_action(user, action):
         forms["progress_form"] = ProgressForm(action=action, auto_id="progress-%s")
@@ -106,6 +86,7 @@ def _action_context(request, action: Action) -> dict:
         forms["submit_form"] = SubmitForm(auto_id="submit-%s")
     if permissions.can_request_extension(user, action):
         forms["extension_form"] = ExtensionRequestForm(action=action, auto_id="extension-%s")
+    pending = action.pending_extension()
     if pending and permissions.can_decide_extension(user, pending):
         forms["decision_form"] = ExtensionDecisionForm(auto_id="decision-%s")
     if permissions.can_decide_sign_off(user, action):
@@ -113,31 +94,24 @@ def _action_context(request, action: Action) -> dict:
         forms["return_form"] = ReturnForm(auto_id="return-%s")
     if permissions.can_withdraw(user, action):
         forms["withdraw_form"] = WithdrawForm(auto_id="withdraw-%s")
-    evidence = list(action.evidence.all())
-    returns = [decision for decision in action.sign_offs.all() if decision.decision == SignOff.Decision.RETURN]
-    return {
-        "latest_return": returns[-1] if returns else None,
-        "action": action,
-        "finding": action.finding,
-        "inspection": action.finding.inspection,
-        "rag": action.rag(today),
-        "is_overdue": action.is_overdue(today),
-        "drift": action.drift,
-        "pending_extension": pending,
-        "evidence": evidence,
-        "has_evidence": bool(evidence),
-        "timeline": action_timeline(action),
-        "can_edit": permissions.can_edit_action(user, action),
-        "is_conflicted": permissions.is_reviewer(user) and permissions.is_conflicted(user, action),
-        "nav": "actions",
-        **forms,
-    }
+    return forms
 
 
 @require_safe
 def action_detail(request, pk: int):
-    action = get_object_or_404(Action.objects.visible_to(request.user).for_detail(), pk=pk)
-    return render(request, "tracker/action_detail.html", _action_context(request, action))
+    user = request.user
+    action = get_object_or_404(Action.objects.visible_to(user).for_detail(), pk=pk)
+    return render(
+        request,
+        "tracker/action_detail.html",
+        {
+            **selected.action_page(action, timezone.localdate()),
+            **_forms_for(user, action),
+            "can_edit": permissions.can_edit_action(user, action),
+            "is_conflicted": permissions.is_reviewer(user) and permissions.is_conflicted(user, action),
+            "nav": "actions",
+        },
+    )
 
 
 def about(action: Action) -> dict:
