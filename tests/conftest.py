@@ -48,3 +48,16 @@ def auditor(db):
 @pytest.fixture
 def administrator(db):
     return factories.AdministratorFactory(username="administrator")
+
+
+@pytest.fixture
+def people(owner, other_owner, lead, reviewer, auditor, administrator):
+    """One person in each role, by the names test_workflow_*.py parametrize over (tests.workflow.ROLES)."""
+    return {
+        "owner": owner,
+        "other_owner": other_owner,
+        "lead": lead,
+        "reviewer": reviewer,
+        "auditor": auditor,
+        "administrator": administrator,
+    }
