@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from tests import factories
@@ -61,3 +63,37 @@ def people(owner, other_owner, lead, reviewer, auditor, administrator):
         "auditor": auditor,
         "administrator": administrator,
     }
+
+
+@pytest.fixture
+def nobody(db):
+    return factories.UserFactory(username="nobody")
+
+
+@pytest.fixture
+def inspection(db):
+    """The Hertfordshire PEEL 2016 report that the inspection and finding page tests look at."""
+    return factories.InspectionFactory(
+        slug="herts-peel-2016",
+        title="PEEL: Police effectiveness 2016 - Hertfordshire Constabulary",
+        published=datetime.date(2017, 3, 2),
+        overall_grade="requires_improvement",
+        attribution="Contains public sector information licensed under the Open Government Licence v3.0.",
+    )
+
+
+@pytest.fixture
+def cause(inspection):
+    return factories.FindingFactory(
+        inspection=inspection,
+        cause_of_concern=True,
+        reference="CoC1",
+        title="Risk assessment at first contact",
+        text="It is a cause of concern to HMIC that some call handlers are not correctly identifying risk.",
+        register_id="8771",
+    )
+
+
+@pytest.fixture
+def finding(inspection):
+    return factories.FindingFactory(inspection=inspection, reference="AFI1", title="Supervision", is_summary=True)
