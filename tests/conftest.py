@@ -97,3 +97,9 @@ def cause(inspection):
 @pytest.fixture
 def finding(inspection):
     return factories.FindingFactory(inspection=inspection, reference="AFI1", title="Supervision", is_summary=True)
+
+
+@pytest.fixture
+def signed_in(client, lead):
+    client.force_login(lead)
+    return client

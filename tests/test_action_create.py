@@ -14,9 +14,6 @@ from tracker.models import Action
 pytestmark = pytest.mark.django_db
 
 
-# Creating an action -----------------------------------------------------------------------
-
-
 def action_data(owner_user, **changes):
     due = timezone.localdate() + datetime.timedelta(days=90)
     return {

@@ -10,9 +10,6 @@ from tracker.models import SignOff
 pytestmark = pytest.mark.django_db
 
 
-# Discharging a finding --------------------------------------------------------------------
-
-
 def test_reviewer_discharges_a_finding_ready_for_it(client, reviewer, owner, finding):
     ready_to_discharge(finding, owner, reviewer)
     client.force_login(reviewer)

@@ -11,8 +11,6 @@ from tracker import services
 from tracker.models import Action, ExtensionRequest
 from tracker.services import ActionRefused
 
-# Extensions -------------------------------------------------------------------------------
-
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
