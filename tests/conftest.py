@@ -1,14 +1,19 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 
 from tests import factories
+
+# The real hasher is slow by design; tests make many users.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # The real hasher is slow by design; tests make many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +108,67 @@ def finding(inspection):
 def signed_in(client, lead):
     client.force_login(lead)
     return client
+
+
+# Data built once per module -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module, for data that a module-scoped fixture builds once.
+
+    Each test's own transaction (the db fixture) is a savepoint inside it, so whatever a test changes
+    is undone before the next test starts, as with Django's TestCase.setUpTestData; the module's data
+    goes when this transaction is rolled back after its last test. Not for tests that need real commits
+    (django_db(transaction=True)): they would commit inside it, or flush what it holds.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def access_world(module_db, django_db_blocker, tmp_path_factory):
+    """The small plan the access matrix is tried on, built once per module that uses it.
+
+    test_access.py's world fixture hands each test its own copy; test_fuzz.py and
+    test_page_queries.py use that fixture too.
+    """
+    media_root = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS):
+        people = {
+            "owner": factories.OwnerFactory(username="owner"),
+            "other_owner": factories.OwnerFactory(username="other-owner"),
+            "lead": factories.LeadFactory(username="lead"),
+            "reviewer": factories.ReviewerFactory(username="reviewer"),
+            "auditor": factories.AuditorFactory(username="auditor"),
+        }
+        owner = people["owner"]
+        inspection = factories.InspectionFactory()
+        finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
+        open_action = factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+        evidence = factories.EvidenceFactory(
+            action=open_action, url="", file=SimpleUploadedFile("audit.pdf", b"%PDF-1.4 audit")
+        )
+        submitted_action = factories.ActionFactory(finding=finding, owner=owner, submitted=True)
+        extension = factories.ExtensionRequestFactory(
+            action=factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+        )
+        ready_finding = factories.FindingFactory(inspection=inspection)
+        factories.ActionFactory(finding=ready_finding, owner=owner, signed_off=True)
+        factories.ActionFactory(finding=ready_finding, owner=owner, withdrawn=True, due_date=datetime.date(2027, 1, 1))
+        world = {
+            "people": {**people, "no_role": factories.UserFactory(username="no-role")},
+            "open_action": open_action.pk,
+            "evidence": evidence.pk,
+            "submitted_action": submitted_action.pk,
+            "extension": extension.pk,
+            "inspection": inspection.slug,
+            "finding": finding.pk,
+            "ready_finding": ready_finding.pk,
+        }
+    return {"media_root": media_root, "world": world}
