@@ -1,4 +1,5 @@
 import datetime
+from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -115,31 +116,42 @@ def signed_in(client, lead):
 
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
-    """One transaction around a whole test module, for data that a module-scoped fixture builds once.
+    """One transaction around a whole test module, for data that module-scoped fixtures build once.
 
     Each test's own transaction (the db fixture) is a savepoint inside it, so whatever a test changes
     is undone before the next test starts, as with Django's TestCase.setUpTestData; the module's data
     goes when this transaction is rolled back after its last test. Not for tests that need real commits
-    (django_db(transaction=True)): they would commit inside it, or flush what it holds.
+    (django_db(transaction=True)): they would commit inside it, or flush what it holds. Data built here
+    stays until the module's last test, so every later test of the module sees it: use it in a module
+    whose tests all take that data (pytest.mark.usefixtures says so for the whole module).
+
+    A module-scoped fixture builds its data inside `with module_db():`, which opens the database to it
+    with the fast password hasher (and any other settings it passes).
     """
+
+    @contextmanager
+    def building(**settings):
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, **settings):
+            yield
+
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
-    yield
+    yield building
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
-def access_world(module_db, django_db_blocker, tmp_path_factory):
+def access_world(module_db, tmp_path_factory):
     """The small plan the access matrix is tried on, built once per module that uses it.
 
     test_access.py's world fixture hands each test its own copy; test_fuzz.py and
     test_page_queries.py use that fixture too.
     """
     media_root = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS):
+    with module_db(MEDIA_ROOT=media_root):
         people = {
             "owner": factories.OwnerFactory(username="owner"),
             "other_owner": factories.OwnerFactory(username="other-owner"),

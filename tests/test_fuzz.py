@@ -41,6 +41,10 @@ TEXT = st.one_of(
     st.dates().map(str),
     st.integers(-(10**20), 10**20).map(str),
 )
+
+# The access matrix's plan, built once, stays until the module's last test: every test here sees it.
+pytestmark = pytest.mark.usefixtures("access_world")
+
 FORMS = sorted(name for name, rule in MATRIX.items() if isinstance(rule, Form))
 FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
