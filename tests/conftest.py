@@ -1,3 +1,4 @@
+import copy
 import datetime
 from contextlib import contextmanager
 
@@ -56,19 +57,6 @@ def auditor(db):
 @pytest.fixture
 def administrator(db):
     return factories.AdministratorFactory(username="administrator")
-
-
-@pytest.fixture
-def people(owner, other_owner, lead, reviewer, auditor, administrator):
-    """One person in each role, by the names test_workflow_*.py parametrize over (tests.workflow.ROLES)."""
-    return {
-        "owner": owner,
-        "other_owner": other_owner,
-        "lead": lead,
-        "reviewer": reviewer,
-        "auditor": auditor,
-        "administrator": administrator,
-    }
 
 
 @pytest.fixture
@@ -184,3 +172,26 @@ def access_world(module_db, tmp_path_factory):
             "ready_finding": ready_finding.pk,
         }
     return {"media_root": media_root, "world": world}
+
+
+@pytest.fixture(scope="module")
+def everyone(module_db):
+    """One person in each role, built once for the module, with the usernames of the fixtures above."""
+    with module_db():
+        return {
+            "owner": factories.OwnerFactory(username="owner"),
+            "other_owner": factories.OwnerFactory(username="other-owner"),
+            "lead": factories.LeadFactory(username="lead"),
+            "reviewer": factories.ReviewerFactory(username="reviewer"),
+            "auditor": factories.AuditorFactory(username="auditor"),
+            "administrator": factories.AdministratorFactory(username="administrator"),
+        }
+
+
+@pytest.fixture
+def people(db, everyone):
+    """One person in each role, by the names test_workflow_*.py parametrize over (tests.workflow.ROLES).
+
+    Each test gets its own copy of everyone; the owner, lead, ... fixtures find the same people.
+    """
+    return copy.deepcopy(everyone)

@@ -11,6 +11,9 @@ from tracker import services
 from tracker.models import Action, SignOff
 from tracker.services import ActionRefused
 
+# One person in each role, built once: every test here sees them (conftest's everyone).
+pytestmark = pytest.mark.usefixtures("everyone")
+
 # Plan editing -----------------------------------------------------------------------------
 
 

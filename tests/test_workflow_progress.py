@@ -9,6 +9,9 @@ from tracker import services
 from tracker.models import ExtensionRequest, ProgressUpdate
 from tracker.services import ActionRefused
 
+# One person in each role, built once: every test here sees them (conftest's everyone).
+pytestmark = pytest.mark.usefixtures("everyone")
+
 # Progress moves: start, block, unblock ----------------------------------------------------
 
 PROGRESS_MOVES = [
