@@ -108,13 +108,12 @@ def module_db(django_db_setup, django_db_blocker):
 
     Each test's own transaction (the db fixture) is a savepoint inside it, so whatever a test changes
     is undone before the next test starts, as with Django's TestCase.setUpTestData; the module's data
-    goes when this transaction is rolled back after its last test. Not for tests that need real commits
-    (django_db(transaction=True)): they would commit inside it, or flush what it holds. Data built here
-    stays until the module's last test, so every later test of the module sees it: use it in a module
-    whose tests all take that data (pytest.mark.usefixtures says so for the whole module).
+    goes when this transaction is rolled back after the module's last test. Until then every test of the
+    module sees that data, so use it in a module whose tests all take it (pytest.mark.usefixtures says
+    so). Not for tests that need real commits (django_db(transaction=True)).
 
-    A module-scoped fixture builds its data inside `with module_db():`, which opens the database to it
-    with the fast password hasher (and any other settings it passes).
+    A module-scoped fixture builds inside `with module_db():`, which opens the database to it, with the
+    fast password hasher and any other settings it passes.
     """
 
     @contextmanager
