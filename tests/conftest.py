@@ -1,13 +1,12 @@
 import copy
 import datetime
-from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import override_settings
 
 from tests import factories
+from tests.shared_data import written_once
 
 # The real hasher is slow by design; tests make many users.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -99,92 +98,72 @@ def signed_in(client, lead):
     return client
 
 
-# Data built once per module -----------------------------------------------------------------
+# Data written once per module (tests.shared_data.written_once) ------------------------------
+# Each test's own transaction is undone after it, so the next test sees the data as written. The data
+# stays until the module's last test, so every test of a module that uses it sees it: use it in a module
+# whose tests all take it (pytest.mark.usefixtures says so). Not for django_db(transaction=True) tests.
 
 
 @pytest.fixture(scope="module")
-def module_db(django_db_setup, django_db_blocker):
-    """One transaction around a whole test module, for data that module-scoped fixtures build once.
-
-    Each test's own transaction (the db fixture) is a savepoint inside it, so whatever a test changes
-    is undone before the next test starts, as with Django's TestCase.setUpTestData; the module's data
-    goes when this transaction is rolled back after the module's last test. Until then every test of the
-    module sees that data, so use it in a module whose tests all take it (pytest.mark.usefixtures says
-    so). Not for tests that need real commits (django_db(transaction=True)).
-
-    A module-scoped fixture builds inside `with module_db():`, which opens the database to it, with the
-    fast password hasher and any other settings it passes.
-    """
-
-    @contextmanager
-    def building(**settings):
-        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, **settings):
-            yield
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-    yield building
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-
-
-@pytest.fixture(scope="module")
-def access_world(module_db, tmp_path_factory):
+def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The small plan the access matrix is tried on, built once per module that uses it.
 
     test_access.py's world fixture hands each test its own copy; test_fuzz.py and
     test_page_queries.py use that fixture too.
     """
     media_root = tmp_path_factory.mktemp("media")
-    with module_db(MEDIA_ROOT=media_root):
-        people = {
-            "owner": factories.OwnerFactory(username="owner"),
-            "other_owner": factories.OwnerFactory(username="other-owner"),
-            "lead": factories.LeadFactory(username="lead"),
-            "reviewer": factories.ReviewerFactory(username="reviewer"),
-            "auditor": factories.AuditorFactory(username="auditor"),
-        }
-        owner = people["owner"]
-        inspection = factories.InspectionFactory()
-        finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
-        open_action = factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
-        evidence = factories.EvidenceFactory(
-            action=open_action, url="", file=SimpleUploadedFile("audit.pdf", b"%PDF-1.4 audit")
-        )
-        submitted_action = factories.ActionFactory(finding=finding, owner=owner, submitted=True)
-        extension = factories.ExtensionRequestFactory(
-            action=factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
-        )
-        ready_finding = factories.FindingFactory(inspection=inspection)
-        factories.ActionFactory(finding=ready_finding, owner=owner, signed_off=True)
-        factories.ActionFactory(finding=ready_finding, owner=owner, withdrawn=True, due_date=datetime.date(2027, 1, 1))
-        world = {
-            "people": {**people, "no_role": factories.UserFactory(username="no-role")},
-            "open_action": open_action.pk,
-            "evidence": evidence.pk,
-            "submitted_action": submitted_action.pk,
-            "extension": extension.pk,
-            "inspection": inspection.slug,
-            "finding": finding.pk,
-            "ready_finding": ready_finding.pk,
-        }
-    return {"media_root": media_root, "world": world}
+    with written_once(django_db_blocker):
+        with override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS):
+            people = {
+                "owner": factories.OwnerFactory(username="owner"),
+                "other_owner": factories.OwnerFactory(username="other-owner"),
+                "lead": factories.LeadFactory(username="lead"),
+                "reviewer": factories.ReviewerFactory(username="reviewer"),
+                "auditor": factories.AuditorFactory(username="auditor"),
+            }
+            owner = people["owner"]
+            inspection = factories.InspectionFactory()
+            finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
+            open_action = factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+            evidence = factories.EvidenceFactory(
+                action=open_action, url="", file=SimpleUploadedFile("audit.pdf", b"%PDF-1.4 audit")
+            )
+            submitted_action = factories.ActionFactory(finding=finding, owner=owner, submitted=True)
+            extension = factories.ExtensionRequestFactory(
+                action=factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
+            )
+            ready_finding = factories.FindingFactory(inspection=inspection)
+            factories.ActionFactory(finding=ready_finding, owner=owner, signed_off=True)
+            factories.ActionFactory(
+                finding=ready_finding, owner=owner, withdrawn=True, due_date=datetime.date(2027, 1, 1)
+            )
+            world = {
+                "people": {**people, "no_role": factories.UserFactory(username="no-role")},
+                "open_action": open_action.pk,
+                "evidence": evidence.pk,
+                "submitted_action": submitted_action.pk,
+                "extension": extension.pk,
+                "inspection": inspection.slug,
+                "finding": finding.pk,
+                "ready_finding": ready_finding.pk,
+            }
+        yield {"media_root": media_root, "world": world}
 
 
 @pytest.fixture(scope="module")
-def everyone(module_db):
-    """One person in each role, built once for the module, with the usernames of the fixtures above."""
-    with module_db():
-        return {
-            "owner": factories.OwnerFactory(username="owner"),
-            "other_owner": factories.OwnerFactory(username="other-owner"),
-            "lead": factories.LeadFactory(username="lead"),
-            "reviewer": factories.ReviewerFactory(username="reviewer"),
-            "auditor": factories.AuditorFactory(username="auditor"),
-            "administrator": factories.AdministratorFactory(username="administrator"),
-        }
+def everyone(django_db_setup, django_db_blocker):
+    """One person in each role, written once for the module, with the usernames of the fixtures above."""
+    with written_once(django_db_blocker):
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            people = {
+                "owner": factories.OwnerFactory(username="owner"),
+                "other_owner": factories.OwnerFactory(username="other-owner"),
+                "lead": factories.LeadFactory(username="lead"),
+                "reviewer": factories.ReviewerFactory(username="reviewer"),
+                "auditor": factories.AuditorFactory(username="auditor"),
+                "administrator": factories.AdministratorFactory(username="administrator"),
+            }
+        yield people
 
 
 @pytest.fixture

@@ -5,52 +5,57 @@ import copy
 import re
 
 import pytest
+from django.test import override_settings
 
 from tests import factories
 from tests.action_lists import S, csv_rows, day, get_export, listed, make_action
+from tests.shared_data import written_once
 
 # Built once, the five actions stay until the module's last test: every test here sees them.
 pytestmark = pytest.mark.usefixtures("five_actions")
 
 
 @pytest.fixture(scope="module")
-def five_actions(module_db):
-    """Five actions that differ in every filtered field, built once for the module."""
-    with module_db():
-        owner = factories.OwnerFactory(username="owner")
-        other_owner = factories.OwnerFactory(username="other-owner")
-        stalking_theme = factories.ThemeFactory(name="Stalking and harassment")
-        victims_theme = factories.ThemeFactory(name="Victims")
-        peel = factories.InspectionFactory(slug="peel-2016", title="PEEL effectiveness 2016")
-        crime_data = factories.InspectionFactory(slug="crime-data-2019", title="Crime data integrity 2019")
-        afi = factories.FindingFactory(
-            inspection=peel, reference="AFI3", title="Stalking investigations", theme=stalking_theme
-        )
-        concern = factories.FindingFactory(
-            inspection=crime_data,
-            cause_of_concern=True,
-            reference="CoC1",
-            title="Risk at first contact",
-            text="The force should assess risk consistently at first contact.",
-            theme=victims_theme,
-        )
-        return {
-            "afi": afi,
-            "concern": concern,
-            "stalking_theme": stalking_theme,
-            "crime_data": crime_data,
-            "owner": owner,
-            "other_owner": other_owner,
-            "not_started": make_action(title="Train call handlers", finding=afi, owner=owner, due_in=60),
-            "in_progress": make_action(
-                S.IN_PROGRESS, title="Audit stalking cases", finding=afi, owner=other_owner, due_in=5
-            ),
-            "blocked": make_action(S.BLOCKED, title="Replace risk tool", finding=concern, owner=owner, due_in=-3),
-            "signed_off": make_action(
-                S.SIGNED_OFF, title="Publish the policy", finding=concern, owner=other_owner, due_in=-30
-            ),
-            "withdrawn": make_action(S.WITHDRAWN, title="Old plan", finding=afi, owner=owner, due_in=-40),
-        }
+def five_actions(django_db_setup, django_db_blocker):
+    """Five actions that differ in every filtered field, written once for the module."""
+    # The real password hasher is slow on purpose; the users made here need none of its strength.
+    with written_once(django_db_blocker):
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            owner = factories.OwnerFactory(username="owner")
+            other_owner = factories.OwnerFactory(username="other-owner")
+            stalking_theme = factories.ThemeFactory(name="Stalking and harassment")
+            victims_theme = factories.ThemeFactory(name="Victims")
+            peel = factories.InspectionFactory(slug="peel-2016", title="PEEL effectiveness 2016")
+            crime_data = factories.InspectionFactory(slug="crime-data-2019", title="Crime data integrity 2019")
+            afi = factories.FindingFactory(
+                inspection=peel, reference="AFI3", title="Stalking investigations", theme=stalking_theme
+            )
+            concern = factories.FindingFactory(
+                inspection=crime_data,
+                cause_of_concern=True,
+                reference="CoC1",
+                title="Risk at first contact",
+                text="The force should assess risk consistently at first contact.",
+                theme=victims_theme,
+            )
+            actions = {
+                "afi": afi,
+                "concern": concern,
+                "stalking_theme": stalking_theme,
+                "crime_data": crime_data,
+                "owner": owner,
+                "other_owner": other_owner,
+                "not_started": make_action(title="Train call handlers", finding=afi, owner=owner, due_in=60),
+                "in_progress": make_action(
+                    S.IN_PROGRESS, title="Audit stalking cases", finding=afi, owner=other_owner, due_in=5
+                ),
+                "blocked": make_action(S.BLOCKED, title="Replace risk tool", finding=concern, owner=owner, due_in=-3),
+                "signed_off": make_action(
+                    S.SIGNED_OFF, title="Publish the policy", finding=concern, owner=other_owner, due_in=-30
+                ),
+                "withdrawn": make_action(S.WITHDRAWN, title="Old plan", finding=afi, owner=owner, due_in=-40),
+            }
+        yield actions
 
 
 @pytest.fixture
