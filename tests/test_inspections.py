@@ -1,51 +1,23 @@
-"""The inspection pages: the list, one inspection (findings tree, section 55 clock, burn-up) and their forms."""
+"""The inspection pages: the list of inspections, and one inspection with its facts, section 55 clock,
+findings tree and burn-up chart."""
 
 import datetime
 import re
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection
 from django.db.models import Max
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
+from tests.pages import NO_DEADLINE, detail_url, main_text, query_count
 from tracker import charts, services
-from tracker.models import Action, Inspection, Judgement
+from tracker.models import Action, Judgement
 
 # Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
 pytestmark = pytest.mark.django_db
 
 ROLES = ["owner", "lead", "reviewer", "auditor"]
-NO_DEADLINE = "No statutory deadline: published before 2 May 2017, when the 56-day limit began"
-
-
-@pytest.fixture
-def nobody(db):
-    return factories.UserFactory(username="nobody")
-
-
-@pytest.fixture
-def inspection(db):
-    return factories.InspectionFactory(
-        slug="herts-peel-2016",
-        title="PEEL: Police effectiveness 2016 - Hertfordshire Constabulary",
-        published=datetime.date(2017, 3, 2),
-        overall_grade="requires_improvement",
-        attribution="Contains public sector information licensed under the Open Government Licence v3.0.",
-    )
-
-
-def detail_url(inspection):
-    return f"/inspections/{inspection.slug}/"
-
-
-def query_count(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def build_plan(inspection, size: int, owner, reviewer):
@@ -59,11 +31,6 @@ def build_plan(inspection, size: int, owner, reviewer):
         factories.ActionFactory(finding=afi, owner=owner, withdrawn=True)
         signed = factories.ActionFactory(finding=afi, owner=owner, signed_off=True)
         factories.SignOffFactory(action=signed, decided_by=reviewer)
-
-
-def main_text(response) -> str:
-    html = response.content.decode()
-    return html[html.index("<main") : html.index("</main>")]
 
 
 # The list ---------------------------------------------------------------------------------
@@ -96,8 +63,8 @@ def test_inspection_list_counts_findings_and_actions_done(client, auditor, inspe
     response = client.get("/inspections/")
 
     [row] = response.context["inspections"]
-    assert (row.finding_count, row.done_count, row.action_count) == (2, 2, 3)
-    assert "2 of 3" in response.content.decode()
+    assert (row.finding_count, row.done_count, row.withdrawn_count, row.action_count) == (2, 1, 1, 3)
+    assert "1 of 3, 1 withdrawn" in response.content.decode()
     assert "No statutory deadline" in response.content.decode()
 
 
@@ -298,7 +265,7 @@ def test_burn_up_counts_creations_sign_offs_and_withdrawals_from_history(inspect
         charts.Point(datetime.date(2025, 3, 1), done=0, scope=3),
         charts.Point(datetime.date(2025, 3, 10), done=0, scope=4),
         charts.Point(datetime.date(2025, 4, 1), done=1, scope=4),
-        charts.Point(datetime.date(2025, 4, 15), done=2, scope=3),
+        charts.Point(datetime.date(2025, 4, 15), done=2, scope=4, withdrawn=1),
     ]
 
 
@@ -328,17 +295,16 @@ def test_burn_up_chart_and_table_render_on_the_inspection_page(client, auditor, 
     assert re.search(r'aria-labelledby="burn-up-title burn-up-desc"', svg)
     assert '<title id="burn-up-title">' in svg
     assert '<desc id="burn-up-desc">' in svg
-    assert "from 0 of 3 on 1 March 2025 to 2 of 3 on 15 April 2025" in svg
-    assert svg.count("<path") == 2
+    assert "from 0 of 3 on 1 March 2025 to 2 of 4, 1 withdrawn, on 15 April 2025" in svg
+    assert svg.count("<path") == 3  # done, withdrawn, every action
     assert "<caption>Actions done over time</caption>" in html
-    rows = re.findall(
-        r'<tr><th scope="row">([^<]+)</th><td class="numeric">(\d+)</td><td class="numeric">(\d+)</td></tr>', html
-    )
+    cells = r'<td class="numeric">(\d+)</td>'
+    rows = re.findall(rf'<tr><th scope="row">([^<]+)</th>{cells}{cells}{cells}</tr>', html)
     assert rows == [
-        ("1 March 2025", "0", "3"),
-        ("10 March 2025", "0", "4"),
-        ("1 April 2025", "1", "4"),
-        ("15 April 2025", "2", "3"),
+        ("1 March 2025", "0", "0", "3"),
+        ("10 March 2025", "0", "0", "4"),
+        ("1 April 2025", "1", "0", "4"),
+        ("15 April 2025", "2", "1", "4"),
     ]
 
 
@@ -360,211 +326,3 @@ def test_inspection_page_runs_the_same_queries_however_many_rows(client, auditor
     large = query_count(client, detail_url(inspection))
 
     assert small == large
-
-
-# Adding and editing an inspection ---------------------------------------------------------
-
-NEW_INSPECTION = {
-    "title": "PEEL 2023-25: An inspection of Hertfordshire Constabulary",
-    "slug": "herts-peel-2023",
-    "kind": "peel",
-    "force": "Hertfordshire Constabulary",
-    "published": "14/03/2024",
-    "link": "https://hmicfrs.justiceinspectorates.gov.uk/publication-html/peel-2023-25-hertfordshire/",
-    "overall_grade": "good",
-}
-
-
-def test_lead_adds_an_inspection(client, lead):
-    client.force_login(lead)
-
-    response = client.post("/inspections/new/", NEW_INSPECTION)
-
-    inspection = Inspection.objects.get(slug="herts-peel-2023")
-    assert response.status_code == 302
-    assert response.url == "/inspections/herts-peel-2023/"
-    assert inspection.published == datetime.date(2024, 3, 14)
-    history = inspection.history.get()
-    assert history.history_user == lead
-    assert history.history_change_reason == "Inspection created"
-
-
-def test_lead_sees_the_add_form(client, lead):
-    client.force_login(lead)
-
-    response = client.get("/inspections/new/")
-
-    assert response.status_code == 200
-    assert "<h1>Add an inspection</h1>" in response.content.decode()
-
-
-@pytest.mark.parametrize("role", ["owner", "reviewer", "auditor", "nobody"])
-def test_only_a_lead_can_add_an_inspection(client, request, role):
-    client.force_login(request.getfixturevalue(role))
-
-    get = client.get("/inspections/new/")
-    post = client.post("/inspections/new/", NEW_INSPECTION)
-
-    assert get.status_code == post.status_code == 403
-    assert "Only an improvement lead can add or edit inspections." in post.content.decode()
-    assert not Inspection.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("change", "field", "message"),
-    [
-        ({"title": ""}, "title", "This field is required."),
-        ({"published": "31/02/2024"}, "published", "Enter a real date, for example 31/03/2027"),
-        ({"published": ""}, "published", "This field is required."),
-        ({"slug": "not a slug!"}, "slug", "Enter a valid"),
-        ({"slug": "herts-peel-2016"}, "slug", "Inspection with this Slug already exists."),
-        ({"link": "not a web address"}, "link", "Enter a web address"),
-        ({"published": "02/03/2017", "overall_grade": "adequate"}, "overall_grade", "was not a grade for reports"),
-    ],
-)
-def test_bad_inspection_input_is_explained_and_nothing_saved(client, lead, inspection, change, field, message):
-    client.force_login(lead)
-
-    response = client.post("/inspections/new/", {**NEW_INSPECTION, **change})
-
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "There is a problem" in html
-    assert message in html
-    assert response.context["form"].errors[field]
-    assert NEW_INSPECTION["force"] in html  # what was typed is kept
-    assert Inspection.objects.count() == 1
-
-
-def test_lead_edits_an_inspection_and_only_changes_are_saved(client, lead, inspection):
-    client.force_login(lead)
-    data = {
-        "title": inspection.title,
-        "slug": "herts-peel-2016-effectiveness",
-        "kind": "peel",
-        "force": inspection.force,
-        "published": "2017-03-02",
-        "link": "",
-        "overall_grade": "requires_improvement",
-    }
-
-    response = client.post(f"/inspections/{inspection.slug}/edit/", data)
-
-    assert response.status_code == 302
-    assert response.url == "/inspections/herts-peel-2016-effectiveness/"
-    inspection.refresh_from_db()
-    assert inspection.slug == "herts-peel-2016-effectiveness"
-    latest = inspection.history.order_by("-history_id").first()
-    assert latest.history_user == lead
-    assert latest.history_change_reason == "Inspection edited"
-
-
-def test_edit_form_is_prefilled(client, lead, inspection):
-    client.force_login(lead)
-
-    response = client.get(f"/inspections/{inspection.slug}/edit/")
-
-    assert response.status_code == 200
-    assert 'value="2017-03-02"' in response.content.decode()
-
-
-def test_bad_edit_is_explained_and_nothing_saved(client, lead, inspection):
-    client.force_login(lead)
-
-    response = client.post(
-        f"/inspections/{inspection.slug}/edit/",
-        {"title": "", "slug": "renamed", "kind": "peel", "force": "Herts", "published": "2017-13-01"},
-    )
-
-    assert response.status_code == 400
-    assert "Enter a real date" in response.content.decode()
-    inspection.refresh_from_db()
-    assert inspection.slug == "herts-peel-2016"
-    assert inspection.force == "Hertfordshire Constabulary"
-
-
-@pytest.mark.parametrize("role", ["owner", "reviewer", "auditor"])
-def test_only_a_lead_can_edit_an_inspection(client, request, role, inspection):
-    client.force_login(request.getfixturevalue(role))
-
-    response = client.post(f"/inspections/{inspection.slug}/edit/", {**NEW_INSPECTION})
-
-    assert response.status_code == 403
-    assert "Only an improvement lead" in response.content.decode()
-    inspection.refresh_from_db()
-    assert inspection.slug == "herts-peel-2016"
-
-
-def test_editing_is_not_found_without_a_role(client, nobody, inspection):
-    client.force_login(nobody)
-
-    assert client.get(f"/inspections/{inspection.slug}/edit/").status_code == 404
-
-
-# The PCC response -------------------------------------------------------------------------
-
-RESPONSE = {
-    "comments_invited": "2017-03-03",
-    "comments_received": "2017-03-20",
-    "response_published": "2017-04-10",
-    "response_link": "https://www.hertscommissioner.gov.uk/hmicfrs-responses",
-}
-
-
-def test_reviewer_records_the_pcc_response(client, reviewer, inspection):
-    client.force_login(reviewer)
-
-    response = client.post(f"/inspections/{inspection.slug}/response/", RESPONSE)
-
-    assert response.status_code == 302
-    assert response.url == detail_url(inspection)
-    inspection.refresh_from_db()
-    assert inspection.comments_received == datetime.date(2017, 3, 20)
-    assert inspection.response_published == datetime.date(2017, 4, 10)
-    latest = inspection.history.order_by("-history_id").first()
-    assert (latest.history_user, latest.history_change_reason) == (reviewer, "PCC response recorded")
-    text = main_text(client.get(detail_url(inspection)))
-    assert "published on 10 April 2017" in text
-
-
-def test_response_form_is_prefilled(client, reviewer):
-    inspection = factories.InspectionFactory(comments_invited=datetime.date(2017, 3, 3))
-    client.force_login(reviewer)
-
-    response = client.get(f"/inspections/{inspection.slug}/response/")
-
-    assert response.status_code == 200
-    assert 'value="2017-03-03"' in response.content.decode()
-    assert NO_DEADLINE in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"comments_received": "2017-03-01"}, "The comments cannot be received before they were invited"),
-        ({"response_published": "yesterday"}, "Enter a real date"),
-        ({"response_link": "nowhere"}, "Enter a web address"),
-    ],
-)
-def test_bad_response_is_explained_and_nothing_saved(client, reviewer, inspection, change, message):
-    client.force_login(reviewer)
-
-    response = client.post(f"/inspections/{inspection.slug}/response/", {**RESPONSE, **change})
-
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert "2017-03-03" in response.content.decode()
-    inspection.refresh_from_db()
-    assert inspection.comments_invited is None
-
-
-@pytest.mark.parametrize("role", ["owner", "lead", "auditor"])
-def test_only_the_pcc_office_records_the_response(client, request, role, inspection):
-    client.force_login(request.getfixturevalue(role))
-
-    response = client.post(f"/inspections/{inspection.slug}/response/", RESPONSE)
-
-    assert response.status_code == 403
-    assert "Only the PCC&#x27;s office can record the PCC&#x27;s response." in response.content.decode()
-    inspection.refresh_from_db()
-    assert inspection.comments_invited is None

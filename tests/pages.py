@@ -1,0 +1,35 @@
+"""What the inspection and finding page tests share: the main part of a page, the queries a page costs,
+the pages' addresses, the section 55 sentence for an old report, and a finding ready to be discharged."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+NO_DEADLINE = "No statutory deadline: published before 2 May 2017, when the 56-day limit began"
+
+
+def main_text(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def detail_url(inspection):
+    return f"/inspections/{inspection.slug}/"
+
+
+def url(finding, suffix=""):
+    return f"/findings/{finding.pk}/{suffix}"
+
+
+def ready_to_discharge(finding, owner, reviewer):
+    signed = factories.ActionFactory(finding=finding, owner=owner, signed_off=True)
+    factories.SignOffFactory(action=signed, decided_by=reviewer)
+    factories.ActionFactory(finding=finding, owner=owner, withdrawn=True)
