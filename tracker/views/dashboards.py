@@ -1,194 +1,21 @@
-"""The dashboard: a section for each role the signed-in person holds.
+"""The dashboard: a section for each role the signed-in person holds (worked out in tracker/selectors/dashboards.py)."""
 
-Every count on it links to the action list filtered to exactly the actions it
-counted: both sides take their definition from tracker/filters.py. Counts
-come from one aggregate per section (a filtered Count per card), and lists
-are cut short, so the page costs the same queries at 50 actions or 20,000.
-"""
-
-import datetime
-from dataclasses import dataclass
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import permissions
-from ..filters import (
-    OPEN_STATUSES,
-    RAGS,
-    drifting_q,
-    due_soon_date,
-    inactive_q,
-    open_q,
-    overdue_q,
-    pending_extension_q,
-    rag_q,
-    returned_q,
-)
-from ..models import Action, ExtensionRequest, Finding, Inspection, User
-from ..templatetags.tracker import RAG_LABELS
+from ..selectors import dashboards
 
-LIST_LIMIT = 10
-PROGRESS_LIMIT = 10
-INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
-RED_LIST_LIMIT = 10
-HISTORY_LIMIT = 20
 WORKFLOW_PERMISSIONS = ("tracker.update_own_action", "tracker.manage_plan", "tracker.sign_off")
 
 
-@dataclass
-class Card:
-    """A count of actions and the link that lists exactly those actions."""
-
-    label: str
-    count: int
-    url: str
-    colour: str = ""
-
-
-def list_url(name: str, **params) -> str:
-    url = reverse(name)
-    return f"{url}?{urlencode(params, doseq=True)}" if params else url
-
-
-def _owner_section(user, today: datetime.date) -> dict:
-    soon = due_soon_date(today)
-    counts = Action.objects.owned_by(user).aggregate(
-        **{rag: Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
-        due_soon=Count("pk", filter=open_q() & Q(due_date__gte=today, due_date__lte=soon)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        returned=Count("pk", filter=returned_q()),
-        inactive=Count("pk", filter=inactive_q()),
-    )
-    mine = "tracker:action-mine"
-    due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
-    return {
-        "rag_cards": [
-            Card(RAG_LABELS[rag], counts[rag], list_url(mine, rag=rag), rag if rag != "complete" else "")
-            for rag in RAGS
-        ],
-        "cards": [
-            Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
-            Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
-            Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
-            Card(INACTIVE_LABEL, counts["inactive"], list_url(mine, inactive=1), "amber"),
-        ],
-    }
-
-
-def _inspection_progress(inspection) -> dict:
-    total, signed_off = inspection.action_count, inspection.signed_off_count
-    slug = inspection.slug
-    return {
-        "inspection": inspection,
-        "total": Card("Actions", total, list_url("tracker:action-list", inspection=slug)),
-        "signed_off": Card(
-            "Signed off", signed_off, list_url("tracker:action-list", inspection=slug, status="signed_off")
-        ),
-        "percent": round(100 * signed_off / total) if total else 0,
-    }
-
-
-def _lead_section(today: datetime.date) -> dict:
-    inspection_count = Inspection.objects.count()
-    # The latest inspections only, counted alone: every inspection is on the inspections page.
-    latest = Inspection.objects.order_by("-published", "title", "pk")[:PROGRESS_LIMIT]
-    signed_off = Q(findings__actions__status=Action.Status.SIGNED_OFF)
-    # Meta.ordering does not apply to a GROUP BY query, so the order is spelt out.
-    inspections = (
-        Inspection.objects.filter(pk__in=latest.values("pk"))
-        .annotate(
-            action_count=Count("findings__actions"), signed_off_count=Count("findings__actions", filter=signed_off)
-        )
-        .order_by("-published", "title", "pk")
-    )
-    # A query each, not one pass with a filter per count: each reads only its own index range.
-    counts = {
-        name: Action.objects.filter(condition).count()
-        for name, condition in (
-            ("overdue", overdue_q(today)),
-            ("drifting", drifting_q()),
-            ("pending_extension", pending_extension_q()),
-            ("inactive", inactive_q()),
-        )
-    }
-    awaiting = Finding.objects.filter(~Exists(Action.objects.filter(finding=OuterRef("pk")))).select_related(
-        "inspection"
-    )
-    awaiting_count = awaiting.count()
-    pending = ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).select_related(
-        "action", "requested_by"
-    )
-    actions = "tracker:action-list"
-    pending_all = Card(
-        "Extension requests waiting", counts["pending_extension"], list_url(actions, pending_extension=1)
-    )
-    return {
-        "progress": [_inspection_progress(inspection) for inspection in inspections],
-        "inspection_count": inspection_count,
-        "cards": [
-            Card("Overdue actions", counts["overdue"], list_url(actions, overdue="on"), "red"),
-            Card("Drifting: due date extended", counts["drifting"], list_url(actions, drifting=1), "amber"),
-            Card(INACTIVE_LABEL, counts["inactive"], list_url(actions, inactive=1), "amber"),
-            pending_all,
-        ],
-        "awaiting_count": awaiting_count,
-        "awaiting_more": max(awaiting_count - LIST_LIMIT, 0),
-        # By inspection, then as recorded: walked along the (inspection) index, stopping at the
-        # list's end, where sorting them by the inspection's date read every finding.
-        "awaiting": list(awaiting.order_by("inspection_id", "pk")[:LIST_LIMIT]),
-        "pending_all": pending_all,
-        "pending": list(pending.order_by("requested_at", "pk")[:LIST_LIMIT]),
-        "list_limit": LIST_LIMIT,
-    }
-
-
-def _reviewer_section(today: datetime.date) -> dict:
-    # One GROUP BY status, not a filtered count per status over every action; and COUNT(*), which
-    # an index alone can answer (PostgreSQL needs the row for COUNT(id)): at 20,000 actions about
-    # a third of the time on either database.
-    by_status = dict(Action.objects.order_by().values_list("status").annotate(count=Count("*")))
-    counts = {status.value: by_status.get(status.value, 0) for status in Action.Status}
-    counts["red"] = Action.objects.filter(rag_q("red", today)).count()
-    actions = "tracker:action-list"
-    awaiting_response = Inspection.objects.filter(response_published__isnull=True).order_by("published", "pk")
-    # The most overdue first, chosen from the index before anything is joined to them: joined
-    # first, every red action was read in full only to keep ten.
-    most_overdue = Action.objects.filter(rag_q("red", today)).order_by("due_date", "pk").values("pk")[:RED_LIST_LIMIT]
-    red = Action.objects.filter(pk__in=most_overdue).for_list().order_by("due_date", "pk")
-    # Soonest deadline first; reports with no statutory deadline last.
-    clocks = sorted(
-        (inspection.response_clock(today) for inspection in awaiting_response),
-        key=lambda clock: (clock.deadline is None, clock.deadline or today),
-    )
-    return {
-        "queue": Card("Waiting for sign-off", counts["submitted"], list_url(actions, status="submitted"), "purple"),
-        "status_cards": [
-            Card(status.label, counts[status.value], list_url(actions, status=status.value)) for status in Action.Status
-        ],
-        "clocks": clocks,
-        "clock_warnings": [clock for clock in clocks if clock.needs_warning],
-        "red": [(action, (today - action.due_date).days) for action in red],
-        "red_all": Card(RAG_LABELS["red"], counts["red"], list_url(actions, rag="red"), "red"),
-    }
-
-
-def _auditor_section() -> dict:
-    history = Action.history.select_related("history_user").order_by("-history_date", "-history_id")
-    return {"history": list(history[:HISTORY_LIMIT])}
-
-
 def _no_role(request):
-    administrators = User.objects.filter(is_active=True, groups__name=permissions.ADMINISTRATOR).distinct()
+    administrators = dashboards.administrators()
     return render(request, "tracker/dashboard_no_role.html", {"administrators": administrators, "nav": "home"})
 
 
@@ -200,13 +27,13 @@ def home(request):
     today = timezone.localdate()
     context = {"nav": "home", "today": today}
     if user.has_perm("tracker.update_own_action"):
-        context["owner"] = _owner_section(user, today)
+        context["owner"] = dashboards.owner_section(user, today)
     if permissions.is_lead(user):
-        context["lead"] = _lead_section(today)
+        context["lead"] = dashboards.lead_section(today)
     if permissions.is_reviewer(user):
-        context["reviewer"] = _reviewer_section(today)
+        context["reviewer"] = dashboards.reviewer_section(today)
     if not any(user.has_perm(perm) for perm in WORKFLOW_PERMISSIONS):
-        context["auditor"] = _auditor_section()
+        context["auditor"] = dashboards.auditor_section()
     return render(request, "tracker/dashboard_home.html", context)
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from .. import permissions, services
 from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
 from ..models import Finding
+from ..selectors import inspections as selected
 from . import forbid_unless, posted, run_form
 from .inspections import get_inspection, plan_form_page
 
@@ -43,26 +44,15 @@ def finding_name(finding: Finding) -> str:
 def finding_detail(request, pk: int):
     finding = get_finding(request, pk)
     user = request.user
-    today = timezone.localdate()
-    actions = list(finding.actions.select_related("owner"))
-    for action in actions:
-        action.current_rag = action.rag(today)
-    discharge = finding.sign_offs.select_related("decided_by").first() if finding.is_discharged else None
     return render(
         request,
         "tracker/finding_detail.html",
         {
             "finding": finding,
             "inspection": finding.inspection,
-            "status": finding.derived_status,
-            "done_count": finding.signed_off_count + finding.withdrawn_count,
-            "children": list(finding.children.with_progress().order_by("pk")),
-            "actions": actions,
-            "register_entries": list(finding.register_entries.all()),
-            "discharge": discharge,
+            **selected.finding_page(finding, timezone.localdate()),
             "can_manage": permissions.can_manage_plan(user) and not finding.is_discharged,
             "discharge_form": DischargeForm() if permissions.can_discharge(user, finding) else None,
-            "suggestion": finding.suggested_due,
             "immediate_days": settings.TRACKER_IMMEDIATE_DAYS,
             "can_record_response": permissions.can_record_pcc_response(user),
             "can_update_register": permissions.can_manage_plan(user),

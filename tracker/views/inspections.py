@@ -1,28 +1,22 @@
 """The inspections: the list, one inspection with its findings tree, burn-up and section 55 clock, and its forms.
 
+What the list and the inspection's page show is worked out in tracker/selectors/inspections.py.
+
 Each form view answers GET with the form on a page of its own and POST by
 calling one service; a refused or invalid POST shows the form again with
 what was typed and why.
 """
 
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import charts, permissions, services
+from .. import permissions, services
 from ..forms import InspectionForm, PccResponseForm
-from ..models import Action, Finding, Inspection
+from ..models import Finding, Inspection
+from ..selectors import inspections as selected
 from . import forbid_unless, posted, require_plan_access, run_form
-
-# The findings tree: causes of concern (with their recommendations) first, then
-# recommendations standing alone, then areas for improvement.
-KIND_HEADINGS = {
-    Finding.Kind.CAUSE_OF_CONCERN: "Causes of concern",
-    Finding.Kind.RECOMMENDATION: "Recommendations",
-    Finding.Kind.AREA_FOR_IMPROVEMENT: "Areas for improvement",
-}
 
 
 def get_inspection(request, slug: str) -> Inspection:
@@ -53,17 +47,7 @@ def plan_form_page(request, form, *, heading: str, button: str, cancel_url: str,
 @require_safe
 def inspection_list(request):
     require_plan_access(request)
-    today = timezone.localdate()
-    closed = Q(findings__actions__status__in=Action.FINAL_STATUSES)
-    inspections = list(
-        Inspection.objects.visible_to(request.user).annotate(
-            finding_count=Count("findings", distinct=True),
-            action_count=Count("findings__actions", distinct=True),
-            done_count=Count("findings__actions", filter=closed, distinct=True),
-        )
-    )
-    for inspection in inspections:
-        inspection.clock = inspection.response_clock(today)
+    inspections = selected.inspection_list(request.user, timezone.localdate())
     return render(
         request,
         "tracker/inspection_list.html",
@@ -71,41 +55,16 @@ def inspection_list(request):
     )
 
 
-def findings_tree(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
-    """Top-level findings grouped by kind (causes of concern first), each with .nested: its recommendations."""
-    nested: dict[int, list[Finding]] = {}
-    for finding in findings:
-        finding.done_count = finding.signed_off_count + finding.withdrawn_count
-        if finding.parent_id:
-            nested.setdefault(finding.parent_id, []).append(finding)
-    groups = []
-    for kind, heading in KIND_HEADINGS.items():
-        roots = [f for f in findings if f.kind == kind and f.parent_id is None]
-        for finding in roots:
-            finding.nested = nested.get(finding.pk, [])
-        if roots:
-            groups.append((heading, roots))
-    return groups
-
-
 @require_safe
 def inspection_detail(request, slug: str):
     inspection = get_inspection(request, slug)
-    today = timezone.localdate()
-    findings = list(inspection.findings.with_progress().select_related("theme").order_by("pk"))
-    points = charts.burn_up(charts.burn_up_history(inspection))
     user = request.user
     return render(
         request,
         "tracker/inspection_detail.html",
         {
             "inspection": inspection,
-            "judgements": list(inspection.judgements.all()),
-            "finding_groups": findings_tree(findings),
-            "finding_count": len(findings),
-            "clock": inspection.response_clock(today),
-            "burn_up_points": points,
-            "burn_up_svg": charts.burn_up_svg(points, today=today, title=f"Progress over time: {inspection.title}"),
+            **selected.inspection_page(inspection, timezone.localdate()),
             "can_manage": permissions.can_manage_plan(user),
             "can_record_response": permissions.can_record_pcc_response(user),
             "nav": "inspections",

@@ -1,0 +1,109 @@
+"""The Police and Crime Panel report: what it says of each chosen inspection, as plain data."""
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..filters import RAGS, rag_q
+from ..models import Action, Finding, ProgressUpdate, RegisterEntry, RegisterStatus, SignOff
+
+S = Action.Status
+
+
+def offered(visible) -> list[tuple[str, str]]:
+    """(slug, title) of each inspection the report may cover, latest first."""
+    return list(visible.order_by("-published", "title", "pk").values_list("slug", "title"))
+
+
+def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, int]]:
+    """Each inspection's actions counted by status and by RAG, in one query."""
+    rows = (
+        actions.order_by()
+        .values("finding__inspection")
+        .annotate(
+            total=Count("pk"),
+            **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in S.values},
+            **{f"rag_{rag}": Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
+        )
+    )
+    return {row.pop("finding__inspection"): row for row in rows}
+
+
+def red_actions(actions, today: datetime.date) -> list[Action]:
+    """Overdue actions with their drift and latest progress note: two queries, however many there are."""
+    latest_note = ProgressUpdate.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    red = list(
+        actions.overdue(today)
+        .select_related("owner", "finding")
+        .annotate(latest_note_id=Subquery(latest_note))
+        .order_by("due_date", "pk")
+    )
+    # One query however many: in_bulk() splits a long list of ids into several on SQLite.
+    latest_notes = actions.overdue(today).annotate(latest_note_id=Subquery(latest_note)).values("latest_note_id")
+    notes = {note.pk: note for note in ProgressUpdate.objects.select_related("author").filter(pk__in=latest_notes)}
+    for action in red:
+        action.latest_note = notes.get(action.latest_note_id)
+        action.days_overdue = (today - action.due_date).days
+    return red
+
+
+def _unallocated(chosen):
+    return Finding.objects.filter(
+        ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=chosen
+    ).order_by("pk")
+
+
+def _signed_off_since(actions, since: datetime.date):
+    since_start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+    return (
+        # Since the start of that day, not decided_at__date: a plain range, with no date() worked out for every row.
+        SignOff.objects.filter(action__in=actions, decision=SignOff.Decision.APPROVE, decided_at__gte=since_start)
+        .select_related("action__finding", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+
+
+def _on_register(chosen):
+    latest_entry = RegisterEntry.objects.filter(finding=OuterRef("pk")).order_by("-date", "-pk")
+    return (
+        Finding.objects.filter(inspection__in=chosen)
+        .exclude(register_id="")
+        .with_progress()
+        .annotate(
+            register_status=Subquery(latest_entry.values("status")[:1]),
+            register_date=Subquery(latest_entry.values("date")[:1]),
+        )
+        .order_by("pk")
+    )
+
+
+def _with_counts(inspection, row: dict, today: datetime.date) -> None:
+    inspection.total = row.get("total", 0)
+    inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
+    inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAGS]
+    inspection.clock = inspection.response_clock(today)
+    inspection.red, inspection.unallocated, inspection.signed_off, inspection.register = [], [], [], []
+
+
+def panel_inspections(chosen, today: datetime.date, since: datetime.date) -> list:
+    """The chosen inspections, each with what the panel report says of it."""
+    inspections = list(
+        chosen.annotate(drift=Coalesce(Sum("findings__actions__drift"), 0)).order_by("-published", "title", "pk")
+    )
+    actions = Action.objects.filter(finding__inspection__in=chosen)
+    counts = counts_by_inspection(actions, today)
+    by_pk = {inspection.pk: inspection for inspection in inspections}
+    for inspection in inspections:
+        _with_counts(inspection, counts.get(inspection.pk, {}), today)
+    for action in red_actions(actions, today):
+        by_pk[action.finding.inspection_id].red.append(action)
+    for finding in _unallocated(chosen):
+        by_pk[finding.inspection_id].unallocated.append(finding)
+    for sign_off in _signed_off_since(actions, since):
+        by_pk[sign_off.action.finding.inspection_id].signed_off.append(sign_off)
+    for finding in _on_register(chosen):
+        finding.register_label = RegisterStatus(finding.register_status).label if finding.register_status else ""
+        by_pk[finding.inspection_id].register.append(finding)
+    return inspections
