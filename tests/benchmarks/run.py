@@ -62,8 +62,6 @@ WARM_UP = 3
 RATIO_LIMIT = 2.0
 # Tables with fewer rows than this are read whole by any sensible plan; a scan of them is not reported.
 BIG_TABLE_ROWS = 1000
-# On the demo probe, a table this big has grown with the copies (the demo's own are smaller).
-DEMO_BIG_TABLE_ROWS = 100
 CHILD_ENV = {
     "SECRET_KEY": "benchmark-only-not-a-secret",
     "DEBUG": "",
@@ -247,10 +245,8 @@ def export_rows(page: dict, body: bytes) -> int | None:
     return None
 
 
-def explain(
-    statements: list[tuple[str, tuple]], table_rows: dict[str, int], big: int = BIG_TABLE_ROWS, *, every: bool = False
-) -> list[dict]:
-    """The plan of each SELECT with any whole-table scan of a table of `big` rows or more (every: of each SELECT)."""
+def explain(statements: list[tuple[str, tuple]], table_rows: dict[str, int], *, every: bool = False) -> list[dict]:
+    """The plan of each SELECT with any whole-table scan of a big table in it (every: of each SELECT)."""
     from django.db import connection
 
     findings = []
@@ -270,7 +266,7 @@ def explain(
                 cursor.execute("EXPLAIN " + sql, params)
                 plan = [row[0] for row in cursor.fetchall()]
                 scans = [m.group(1) for line in plan if (m := re.search(r"Seq Scan on (\w+)", line))]
-        full = sorted({table for table in scans if table_rows.get(table, 0) >= big})
+        full = sorted({table for table in scans if table_rows.get(table, 0) >= BIG_TABLE_ROWS})
         if full or every:
             findings.append({"sql": sql if every else sql[:300], "full_scans": full, "plan": plan})
     return findings
@@ -291,7 +287,7 @@ class Page:
         assert response.status_code == 200, (self.spec["name"], response.status_code)
         return read(response)
 
-    def count(self, table_rows: dict[str, int], big: int = BIG_TABLE_ROWS) -> dict:
+    def count(self, table_rows: dict[str, int]) -> dict:
         """Warm up, then the query count (and EXPLAIN on list and dashboard pages) of one request."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -308,7 +304,7 @@ class Page:
             self.get()
         result = {"queries": len(queries), "bytes": len(body), "rows": export_rows(self.spec, body)}
         if self.spec.get("kind") in ("dashboard", "list") or self.spec.get("explain"):
-            result["explain"] = explain(statements, table_rows, big, every=self.spec.get("explain") == "all")
+            result["explain"] = explain(statements, table_rows, every=self.spec.get("explain") == "all")
         return result
 
     def time(self, repeat: int) -> list[float]:
@@ -377,11 +373,9 @@ def child(plan_set: str, size: str) -> None:
     call_command("migrate", verbosity=0)
     if plan_set == "demo":
         summary, generated_keys = build_demo(DEMO_SIZES[size]), ("times", "seconds", "counts", "overdue")
-        big = DEMO_BIG_TABLE_ROWS
     else:
         summary = generate(SIZES[size])
         generated_keys = ("scale", "seconds", "seconds_building", "seconds_writing", "counts", "overdue")
-        big = BIG_TABLE_ROWS
     summary["today"] = timezone.localdate().isoformat()
     settings.ROOT_URLCONF = "tests.benchmarks.urls"
     clear_url_caches()
@@ -412,7 +406,7 @@ def child(plan_set: str, size: str) -> None:
     for line in sys.stdin:
         command = json.loads(line)
         if command["do"] == "count":
-            answer(live[command["page"]].count(table_rows, big))
+            answer(live[command["page"]].count(table_rows))
         elif command["do"] == "time":
             answer({"times": live[command["page"]].time(command["repeat"])})
         else:
@@ -501,7 +495,7 @@ def combine(small: list[dict], large: list[dict]) -> list[dict]:
     return rows
 
 
-def checks(rows: list[dict], big: int = BIG_TABLE_ROWS, scanned: str = "lists and dashboards") -> dict[str, list[str]]:
+def checks(rows: list[dict], scanned: str = "lists and dashboards") -> dict[str, list[str]]:
     """Each target, and what misses it (an empty list: met)."""
     by_name = {row["name"]: row for row in rows}
     admin, listing = by_name.get("Admin change list of actions"), by_name.get("Action list")
@@ -523,7 +517,7 @@ def checks(rows: list[dict], big: int = BIG_TABLE_ROWS, scanned: str = "lists an
             if listing["ms_large"] > admin["ms_large"]
             else []
         )
-    targets[f"no whole-table scan of a table of {big:,}+ rows ({scanned}, large plan)"] = [
+    targets[f"no whole-table scan of a table of {BIG_TABLE_ROWS:,}+ rows ({scanned}, large plan)"] = [
         f"{row['name']}: {', '.join(finding['full_scans'])} in {finding['sql'][:90]}..."
         for row in rows
         for finding in row["explain_large"]
@@ -638,7 +632,7 @@ def report_set(plan_set: str) -> None:
     small, large = hello["small"], hello["large"]
     rows = combine(results["small"], results["large"])
     if plan_set == "demo":
-        problems = checks(rows, DEMO_BIG_TABLE_ROWS, "every query")
+        problems = checks(rows, scanned="every query")
         filename, title = f"demo-x100-{large['engine']}.json", "Demo plan x100 (tests/benchmarks/demo.py)"
     else:
         problems = checks(rows)
