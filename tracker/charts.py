@@ -14,14 +14,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .models import Action, Inspection
-
-SIGNED_OFF = Action.Status.SIGNED_OFF
-WITHDRAWN = Action.Status.WITHDRAWN
+from .models import Action, Inspection, done_q, withdrawn_q
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 24, 16, 80
 DONE_COLOUR = "#00703c"
+WITHDRAWN_COLOUR = "#6f777b"
 SCOPE_COLOUR = "#505a5f"
 GRID_COLOUR = "#b1b4b6"
 TEXT_COLOUR = "#0b0c0c"
@@ -29,59 +27,73 @@ TEXT_COLOUR = "#0b0c0c"
 
 @dataclass(frozen=True)
 class Point:
+    """The plan on one date: actions done (signed off), every action (scope), and those withdrawn."""
+
     date: datetime.date
     done: int
     scope: int
+    withdrawn: int = 0
 
 
 def burn_up_history(inspection: Inspection):
     """The history rows the chart needs, oldest first: one query, plain values.
 
-    Only creations, deletions and rows in a final status matter, so the rest of
-    an action's history (notes, edits, extensions) is never read.
+    Only creations, deletions and rows signed off or withdrawn matter, so the
+    rest of an action's history (notes, edits, extensions) is never read.
     """
     return (
         Action.history.filter(finding__inspection=inspection)
-        .filter(Q(history_type__in=["+", "-"]) | Q(status__in=[SIGNED_OFF, WITHDRAWN]))
+        .filter(Q(history_type__in=["+", "-"]) | done_q() | withdrawn_q())
         .order_by("history_date", "history_id")
         .values_list("id", "history_type", "status", "history_date")
     )
 
 
-def burn_up(rows) -> list[Point]:
-    """Actions done (signed off) and total actions (scope) on each date either changed.
-
-    rows are (action id, history type, status, history date), oldest first. An
-    action joins the scope when it is created and counts as done the first time
-    it is signed off; a withdrawn action leaves the scope on the day it is
-    withdrawn, so that a plan whose every action is closed reaches the top.
-    """
+def _first_days(rows) -> tuple[dict, dict, dict, dict]:
+    """Per action, the day it joined the plan, was first done, was first withdrawn, was deleted."""
     joined: dict[int, datetime.date] = {}
     done: dict[int, datetime.date] = {}
-    left: dict[int, datetime.date] = {}
+    withdrawn: dict[int, datetime.date] = {}
+    deleted: dict[int, datetime.date] = {}
     for action_id, history_type, status, when in rows:
         day = timezone.localdate(when)
         joined.setdefault(action_id, day)
-        if status == SIGNED_OFF:
+        if history_type == "-":
+            deleted.setdefault(action_id, day)
+        elif (row := Action(status=status)).is_done:
             done.setdefault(action_id, day)
-        elif status == WITHDRAWN or history_type == "-":
-            left.setdefault(action_id, day)
+        elif row.is_withdrawn:
+            withdrawn.setdefault(action_id, day)
+    return joined, done, withdrawn, deleted
 
-    scope_change: dict[datetime.date, int] = {}
-    done_change: dict[datetime.date, int] = {}
-    for day in joined.values():
-        scope_change[day] = scope_change.get(day, 0) + 1
-    for day in left.values():
-        scope_change[day] = scope_change.get(day, 0) - 1
-    for day in done.values():
-        done_change[day] = done_change.get(day, 0) + 1
 
+def _changes(days: dict[int, datetime.date], by: int = 1) -> dict[datetime.date, int]:
+    change: dict[datetime.date, int] = {}
+    for day in days.values():
+        change[day] = change.get(day, 0) + by
+    return change
+
+
+def burn_up(rows) -> list[Point]:
+    """Actions done (signed off), withdrawn, and all actions (scope) on each date any of them changed.
+
+    rows are (action id, history type, status, history date), oldest first. An
+    action joins the scope when it is created and counts as done the first time
+    it is signed off. A withdrawn action stays in the scope, counted apart, as
+    everywhere else the plan is counted; only a deleted one leaves it.
+    """
+    joined, done, withdrawn, deleted = _first_days(rows)
+    scope_change = _changes(joined)
+    for day, count in _changes(deleted, by=-1).items():
+        scope_change[day] = scope_change.get(day, 0) + count
+    done_change, withdrawn_change = _changes(done), _changes(withdrawn)
     points = []
-    total_done = total_scope = 0
-    for day in sorted(set(scope_change) | set(done_change)):
+    total_done = total_withdrawn = total_scope = 0
+    for day in sorted(set(scope_change) | set(done_change) | set(withdrawn_change)):
         total_done += done_change.get(day, 0)
+        total_withdrawn += withdrawn_change.get(day, 0)
         total_scope += scope_change.get(day, 0)
-        points.append(Point(day, total_done, total_scope))
+        points.append(Point(day, total_done, total_scope, total_withdrawn))
     return points
 
 
@@ -89,9 +101,11 @@ def describe(points: list[Point]) -> str:
     if not points:
         return "No actions yet."
     first, last = points[0], points[-1]
+    withdrawn = f", {last.withdrawn} withdrawn," if last.withdrawn else ""
     return (
         f"Actions done (signed off) went from {first.done} of {first.scope} on {first.date:%-d %B %Y} "
-        f"to {last.done} of {last.scope} on {last.date:%-d %B %Y}. The table below gives the numbers for each date."
+        f"to {last.done} of {last.scope}{withdrawn} on {last.date:%-d %B %Y}. "
+        "The table below gives the numbers for each date."
     )
 
 
@@ -119,28 +133,59 @@ def _step_path(points: list[Point], value, x, y, right: float) -> str:
     return " ".join(parts)
 
 
-def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_prefix: str = "burn-up") -> SafeString:
-    """The chart as an accessible inline SVG (role img, with a title and a description)."""
-    if not points:
-        return SafeString("")
-    start = points[0].date
-    end = max(points[-1].date, today)
-    span = (end - start).days
-    highest = max(point.scope for point in points)
-    step = _nice_step(highest)
-    top = step * max(math.ceil(highest / step), 1)
-    plot_width = WIDTH - LEFT - RIGHT
-    plot_height = HEIGHT - TOP - BOTTOM
-    axis_y = TOP + plot_height
+@dataclass(frozen=True)
+class Series:
+    """One line of the chart and its legend entry."""
 
-    def x(day: datetime.date) -> float:
+    label: str
+    field: str
+    colour: str
+    width: int
+    dashes: str = ""
+
+    def value(self, point: Point) -> int:
+        return getattr(point, self.field)
+
+    @property
+    def dash_attribute(self) -> SafeString:
+        return format_html(' stroke-dasharray="{}"', self.dashes) if self.dashes else SafeString("")
+
+
+DONE = Series("Actions done (signed off)", "done", DONE_COLOUR, 4)
+SCOPE = Series("Total actions (scope)", "scope", SCOPE_COLOUR, 3, "8 5")
+WITHDRAWN = Series("Actions withdrawn", "withdrawn", WITHDRAWN_COLOUR, 3, "2 4")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where dates and counts fall on the chart."""
+
+    start: datetime.date
+    end: datetime.date
+    top: int
+    step: int
+
+    @classmethod
+    def around(cls, points: list[Point], today: datetime.date) -> "Frame":
+        highest = max(point.scope for point in points)
+        step = _nice_step(highest)
+        return cls(points[0].date, max(points[-1].date, today), step * max(math.ceil(highest / step), 1), step)
+
+    @property
+    def axis_y(self) -> int:
+        return HEIGHT - BOTTOM
+
+    def x(self, day: datetime.date) -> float:
+        span = (self.end - self.start).days
         # A plan whose whole history is one day is drawn across the full width.
-        return LEFT + ((day - start).days / span * plot_width if span else 0)
+        return LEFT + ((day - self.start).days / span * (WIDTH - LEFT - RIGHT) if span else 0)
 
-    def y(count: int) -> float:
-        return axis_y - count / top * plot_height
+    def y(self, count: int) -> float:
+        return self.axis_y - count / self.top * (HEIGHT - TOP - BOTTOM)
 
-    gridlines = format_html_join(
+
+def _gridlines(frame: Frame) -> SafeString:
+    return format_html_join(
         "",
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
         '<text x="{}" y="{}" text-anchor="end" fill="{}">{}</text>',
@@ -148,70 +193,76 @@ def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_pre
             (
                 LEFT,
                 WIDTH - RIGHT,
-                _n(y(count)),
-                _n(y(count)),
+                _n(frame.y(n)),
+                _n(frame.y(n)),
                 GRID_COLOUR,
                 LEFT - 8,
-                _n(y(count) + 4),
+                _n(frame.y(n) + 4),
                 TEXT_COLOUR,
-                count,
+                n,
             )
-            for count in range(0, top + 1, step)
+            for n in range(0, frame.top + 1, frame.step)
         ),
     )
-    dates = format_html(
-        '<text x="{}" y="{}" text-anchor="start" fill="{}">{}</text>',
-        LEFT,
-        axis_y + 20,
-        TEXT_COLOUR,
-        f"{start:%-d %b %Y}",
+
+
+def _dates(frame: Frame) -> SafeString:
+    """The first date under the left end of the axis and, if later, the last under the right."""
+    label = '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>'
+    dates = format_html(label, LEFT, frame.axis_y + 20, "start", TEXT_COLOUR, f"{frame.start:%-d %b %Y}")
+    if frame.end > frame.start:
+        dates += format_html(label, WIDTH - RIGHT, frame.axis_y + 20, "end", TEXT_COLOUR, f"{frame.end:%-d %b %Y}")
+    return dates
+
+
+def _line(points: list[Point], series: Series, frame: Frame) -> SafeString:
+    return format_html(
+        '<path d="{}" fill="none" stroke="{}" stroke-width="{}"{}/>',
+        _step_path(points, series.value, frame.x, frame.y, WIDTH - RIGHT),
+        series.colour,
+        series.width,
+        series.dash_attribute,
     )
-    if span:
-        dates += format_html(
-            '<text x="{}" y="{}" text-anchor="end" fill="{}">{}</text>',
-            WIDTH - RIGHT,
-            axis_y + 20,
-            TEXT_COLOUR,
-            f"{end:%-d %b %Y}",
+
+
+def _legend(entries: list[Series]) -> SafeString:
+    """Two entries a row under the dates, the last row at the foot of the chart."""
+    rows = math.ceil(len(entries) / 2)
+    parts = []
+    for n, series in enumerate(entries):
+        left, y = LEFT + 260 * (n % 2), HEIGHT - 20 - 24 * (rows - 1 - n // 2)
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>'
+                '<text x="{}" y="{}" fill="{}">{}</text>',
+                left,
+                left + 32,
+                y,
+                y,
+                series.colour,
+                series.width,
+                series.dash_attribute,
+                left + 40,
+                y + 4,
+                TEXT_COLOUR,
+                series.label,
+            )
         )
-    scope_line = format_html(
-        '<path d="{}" fill="none" stroke="{}" stroke-width="3" stroke-dasharray="8 5"/>',
-        _step_path(points, lambda p: p.scope, x, y, WIDTH - RIGHT),
-        SCOPE_COLOUR,
-    )
-    done_line = format_html(
-        '<path d="{}" fill="none" stroke="{}" stroke-width="4"/>',
-        _step_path(points, lambda p: p.done, x, y, WIDTH - RIGHT),
-        DONE_COLOUR,
-    )
-    legend_y = HEIGHT - 20
-    legend = format_html(
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="4"/>'
-        '<text x="{}" y="{}" fill="{}">Actions done (signed off)</text>'
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="3" stroke-dasharray="8 5"/>'
-        '<text x="{}" y="{}" fill="{}">Total actions (scope)</text>',
-        LEFT,
-        LEFT + 32,
-        legend_y,
-        legend_y,
-        DONE_COLOUR,
-        LEFT + 40,
-        legend_y + 4,
-        TEXT_COLOUR,
-        LEFT + 260,
-        LEFT + 292,
-        legend_y,
-        legend_y,
-        SCOPE_COLOUR,
-        LEFT + 300,
-        legend_y + 4,
-        TEXT_COLOUR,
-    )
+    return SafeString("".join(parts))
+
+
+def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_prefix: str = "burn-up") -> SafeString:
+    """The chart as an accessible inline SVG (role img, with a title and a description)."""
+    if not points:
+        return SafeString("")
+    frame = Frame.around(points, today)
+    # Withdrawn actions get a line of their own only on a plan that has some.
+    lines = [SCOPE, DONE] + ([WITHDRAWN] if any(point.withdrawn for point in points) else [])
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{}" height="{}" viewBox="0 0 {} {}" '
         'role="img" aria-labelledby="{}-title {}-desc">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        '{}<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"/>{}{}{}{}</svg>',
+        '{}<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"/>{}{}{}</svg>',
         WIDTH,
         HEIGHT,
         WIDTH,
@@ -222,14 +273,13 @@ def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_pre
         title,
         id_prefix,
         describe(points),
-        gridlines,
+        _gridlines(frame),
         LEFT,
         WIDTH - RIGHT,
-        axis_y,
-        axis_y,
+        frame.axis_y,
+        frame.axis_y,
         TEXT_COLOUR,
-        dates,
-        scope_line,
-        done_line,
-        legend,
+        _dates(frame),
+        format_html_join("", "{}", ((_line(points, series, frame),) for series in lines)),
+        _legend([DONE, SCOPE, *lines[2:]]),
     )

@@ -13,6 +13,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .models import Rag
+
 HEADER = [
     "ID",
     "Inspection",
@@ -28,7 +30,6 @@ HEADER = [
     "Drift",
     "URL path",
 ]
-RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green", "complete": "Complete", "": ""}
 
 # A spreadsheet runs a cell that starts with one of these as a formula (or, after a
 # tab or carriage return, may): text the users typed must never become one.
@@ -45,7 +46,7 @@ def neutralise(value):
 
 def _rows(actions, today: datetime.date):
     """One list per action, dates as dates; the caller decides how to write them."""
-    for action in actions.iterator(chunk_size=CHUNK_SIZE):
+    for action in actions.with_rag(today).iterator(chunk_size=CHUNK_SIZE):
         finding = action.finding
         yield [
             action.pk,
@@ -56,7 +57,7 @@ def _rows(actions, today: datetime.date):
             action.title,
             str(action.owner),
             action.get_status_display(),
-            RAG_LABELS[action.rag(today)],
+            Rag(action.current_rag).short_label if action.current_rag else "",
             action.due_date,
             action.original_due_date,
             action.drift,

@@ -1,48 +1,22 @@
 """The action list's filters, as SQL.
 
-RAG and the other derived states are written here as Q objects so that the
-list, the exports and the dashboards count with one definition: a count on
-the dashboard links to a filter that lists exactly the actions it counted.
-Each must agree with its Python twin on the model (Action.rag, is_overdue).
+The derived states (open, overdue, due soon, inactive, drifting, done, RAG)
+are defined once, in tracker/models.py; the list, the exports and the
+dashboards all filter and count with those conditions, so a count on the
+dashboard links to a filter that lists exactly the actions it counted. The
+few conditions here are the list's own.
 """
 
 import datetime
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.lookups import Exact
-from django.utils import timezone
 
-from .models import Action, ExtensionRequest, SignOff, inactive_condition
+from . import clock
+from .models import Action, ExtensionRequest, Rag, SignOff, drifting_q, inactive_q, overdue_q, rag_q
 
-RAGS = ("red", "amber", "green", "complete")
+# The action list's status filter takes values: the open statuses, for links to open actions.
 OPEN_STATUSES = [status.value for status in Action.OPEN_STATUSES]
-
-
-def open_q() -> Q:
-    return Q(status__in=Action.OPEN_STATUSES)
-
-
-def overdue_q(today: datetime.date) -> Q:
-    return open_q() & Q(due_date__lt=today)
-
-
-def due_soon_date(today: datetime.date) -> datetime.date:
-    return today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
-
-
-def rag_q(rag: str, today: datetime.date) -> Q:
-    """The actions whose Action.rag(today) is `rag`."""
-    soon = due_soon_date(today)
-    if rag == "complete":
-        return Q(status=Action.Status.SIGNED_OFF)
-    if rag == "red":
-        return overdue_q(today)
-    if rag == "amber":
-        return open_q() & Q(due_date__gte=today) & (Q(status=Action.Status.BLOCKED) | Q(due_date__lte=soon))
-    if rag == "green":
-        return open_q() & Q(due_date__gt=soon) & ~Q(status=Action.Status.BLOCKED)
-    raise ValueError(f"Unknown RAG {rag!r}")
 
 
 def returned_q() -> Q:
@@ -51,19 +25,14 @@ def returned_q() -> Q:
     return Q(status=Action.Status.IN_PROGRESS) & Q(Exact(Subquery(latest_decision[:1]), SignOff.Decision.RETURN))
 
 
-def drifting_q() -> Q:
-    """Open, and the due date has moved at least once (drift >= 1)."""
-    return open_q() & Q(drift__gt=0)
-
-
 def pending_extension_q() -> Q:
     # "pk in (the few actions waiting)", not a correlated EXISTS: the waiting requests are read
     # once, where EXISTS was asked again for each of 20,000 actions on the lead's dashboard.
     return Q(pk__in=ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).values("action"))
 
 
-def inactive_q() -> Q:
-    return inactive_condition(timezone.now())
+def inactive_now_q() -> Q:
+    return inactive_q(clock.now())
 
 
 # Filters the form does not carry: the dashboards link to them, and the list keeps
@@ -72,7 +41,7 @@ EXTRA_FILTERS = {
     "returned": ("returned by the PCC's office and not yet resubmitted", returned_q),
     "drifting": ("open, with a due date moved by at least one approved extension", drifting_q),
     "pending_extension": ("waiting for a decision on an extension request", pending_extension_q),
-    "inactive": ("in the owner's hands with no recent progress note", inactive_q),
+    "inactive": ("in the owner's hands with no recent progress note", inactive_now_q),
 }
 
 
@@ -119,7 +88,7 @@ def filter_actions(queryset, form, today: datetime.date):
         condition &= search_q(data["q"])
     if data.get("status"):
         condition &= Q(status__in=data["status"])
-    if data.get("rag") in RAGS:
+    if data.get("rag") in Rag.values:
         condition &= rag_q(data["rag"], today)
     if data.get("owner"):
         condition &= Q(owner=data["owner"])
@@ -138,4 +107,4 @@ def filter_actions(queryset, form, today: datetime.date):
 
     for name, _ in active_extra_filters(form):
         condition &= EXTRA_FILTERS[name][1]()
-    return queryset.filter(condition).for_list().order_by("due_date", "pk")
+    return queryset.filter(condition).for_list().with_rag(today).order_by("due_date", "pk")

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .conditions import holds
 from .deadlines import SuggestedDue, suggest_due_date
 
 # Section 55(5A) Police Act 1996, in force from 2 May 2017 (SI 2017/399): the
@@ -241,8 +242,8 @@ class FindingQuerySet(models.QuerySet):
         """Counts of the finding's actions by outcome, and whether the PCC has discharged it."""
         return self.annotate(
             action_count=Count("actions", distinct=True),
-            signed_off_count=Count("actions", filter=Q(actions__status=Action.Status.SIGNED_OFF), distinct=True),
-            withdrawn_count=Count("actions", filter=Q(actions__status=Action.Status.WITHDRAWN), distinct=True),
+            signed_off_count=Count("actions", filter=through(done_q(), "actions"), distinct=True),
+            withdrawn_count=Count("actions", filter=through(withdrawn_q(), "actions"), distinct=True),
             is_discharged=Exists(SignOff.objects.filter(finding=OuterRef("pk"))),
         )
 
@@ -367,13 +368,108 @@ class ActionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-def inactive_condition(now: datetime.datetime) -> Q:
+class Rag(models.TextChoices):
+    """An action's RAG rating on a given day (rag_q, ActionQuerySet.with_rag, Action.rag); withdrawn has none."""
+
+    RED = "red", "Red: overdue"
+    AMBER = "amber", "Amber: at risk"
+    GREEN = "green", "Green: on track"
+    COMPLETE = "complete", "Complete"
+
+    @property
+    def short_label(self) -> str:
+        """The rating in a word, as the exports give it: Red, Amber, Green, Complete."""
+        return self.label.partition(":")[0]
+
+    @property
+    def tag_colour(self) -> str:
+        """Its tag's colour: the stylesheet's .tag--red, --amber, --green and --complete."""
+        return self.value
+
+    @property
+    def card_colour(self) -> str:
+        """Its dashboard card's colour (.card--red, ...); a count of completed actions is not a warning."""
+        return "" if self == Rag.COMPLETE else self.value
+
+
+# Derived states: each written once, as a condition on an action. Querysets filter and count
+# with it; a page holding one action asks conditions.holds() of the same condition (see
+# Action.is_overdue, Action.rag), so the list, the counts and the tags always agree.
+
+
+def open_q() -> Q:
+    """Not yet signed off or withdrawn."""
+    return Q(status__in=Action.OPEN_STATUSES)
+
+
+def done_q() -> Q:
+    """Signed off by the PCC's office. Withdrawn actions are not done: they are counted apart."""
+    return Q(status=ActionStatus.SIGNED_OFF)
+
+
+def withdrawn_q() -> Q:
+    return Q(status=ActionStatus.WITHDRAWN)
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Open and past its due date."""
+    return open_q() & Q(due_date__lt=today)
+
+
+def due_soon_date(today: datetime.date) -> datetime.date:
+    """The last day that is "soon": settings.TRACKER_DUE_SOON_DAYS ahead."""
+    return today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
+
+
+def due_soon_q(today: datetime.date) -> Q:
+    """Open and due between today and due_soon_date(today), both included."""
+    return open_q() & Q(due_date__gte=today, due_date__lte=due_soon_date(today))
+
+
+def inactive_q(now: datetime.datetime) -> Q:
     """In the owner's hands with no progress note for settings.TRACKER_INACTIVITY_DAYS.
 
     Action.last_progress_at is the later of its creation and its latest note.
     """
     cutoff = now - datetime.timedelta(days=settings.TRACKER_INACTIVITY_DAYS)
     return Q(status__in=Action.OWNERS_STATUSES, last_progress_at__lt=cutoff)
+
+
+def drifting_q() -> Q:
+    """Open, and the due date has moved at least once (drift >= 1)."""
+    return open_q() & Q(drift__gt=0)
+
+
+def rag_q(rag: str, today: datetime.date) -> Q:
+    """The actions whose RAG rating today is `rag`: four conditions that no action meets two of."""
+    if rag == Rag.COMPLETE:
+        return done_q()
+    if rag == Rag.RED:
+        return overdue_q(today)
+    blocked = Q(status=ActionStatus.BLOCKED)
+    if rag == Rag.AMBER:
+        return open_q() & Q(due_date__gte=today) & (blocked | Q(due_date__lte=due_soon_date(today)))
+    if rag == Rag.GREEN:
+        return open_q() & Q(due_date__gt=due_soon_date(today)) & ~blocked
+    raise ValueError(f"Unknown RAG {rag!r}")
+
+
+def through(condition: Q, path: str) -> Q:
+    """condition, asked of the actions reached through path ("actions", "findings__actions"): to count them."""
+    children = (
+        through(child, path) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
+        for child in condition.children
+    )
+    return Q(*children, _connector=condition.connector, _negated=condition.negated)
+
+
+def outcome_counts(path: str, *, distinct: bool = False) -> dict[str, Count]:
+    """For annotate(): action_count, done_count (signed off) and withdrawn_count of the actions at path."""
+    return {
+        "action_count": Count(path, distinct=distinct),
+        "done_count": Count(path, filter=through(done_q(), path), distinct=distinct),
+        "withdrawn_count": Count(path, filter=through(withdrawn_q(), path), distinct=distinct),
+    }
 
 
 def last_progress(action) -> Greatest:
@@ -396,17 +492,35 @@ def drift(action) -> Coalesce:
 
 class ActionQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(status__in=Action.OPEN_STATUSES)
+        return self.filter(open_q())
 
     def overdue(self, today: datetime.date):
-        return self.open().filter(due_date__lt=today)
+        return self.filter(overdue_q(today))
+
+    def due_soon(self, today: datetime.date):
+        return self.filter(due_soon_q(today))
+
+    def done(self):
+        return self.filter(done_q())
+
+    def drifting(self):
+        return self.filter(drifting_q())
+
+    def with_rag(self, today: datetime.date):
+        """Each action's RAG rating today as .current_rag, worked out in SQL from rag_q ("" when withdrawn)."""
+        rating = Case(
+            *(When(rag_q(rag, today), then=Value(rag.value)) for rag in Rag),
+            default=Value(""),
+            output_field=models.CharField(),
+        )
+        return self.annotate(current_rag=rating)
 
     def needing_owner(self):
         """Open and in the owner's hands: not waiting for the PCC's office."""
         return self.filter(status__in=Action.OWNERS_STATUSES)
 
     def inactive(self, now: datetime.datetime):
-        return self.filter(inactive_condition(now))
+        return self.filter(inactive_q(now))
 
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -517,25 +631,36 @@ class Action(models.Model):
     def get_absolute_url(self):
         return reverse("tracker:action-detail", args=[self.pk])
 
+    # What an action already loaded is, asked of the same conditions its queryset filters with.
+
     @property
     def is_open(self) -> bool:
-        return self.status not in self.FINAL_STATUSES
+        return holds(open_q(), self)
+
+    @property
+    def is_done(self) -> bool:
+        return holds(done_q(), self)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return holds(withdrawn_q(), self)
 
     def is_overdue(self, today: datetime.date) -> bool:
-        return self.is_open and self.due_date < today
+        return holds(overdue_q(today), self)
 
-    def rag(self, today: datetime.date) -> str:
-        """red, amber, green or complete, as DESIGN.md defines them; withdrawn actions have none."""
-        if self.status == self.Status.SIGNED_OFF:
-            return "complete"
-        if self.status == self.Status.WITHDRAWN:
-            return ""
-        if self.due_date < today:
-            return "red"
-        due_soon = today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
-        if self.status == self.Status.BLOCKED or self.due_date <= due_soon:
-            return "amber"
-        return "green"
+    def is_due_soon(self, today: datetime.date) -> bool:
+        return holds(due_soon_q(today), self)
+
+    def is_inactive(self, now: datetime.datetime) -> bool:
+        return holds(inactive_q(now), self)
+
+    @property
+    def is_drifting(self) -> bool:
+        return holds(drifting_q(), self)
+
+    def rag(self, today: datetime.date) -> Rag | str:
+        """Its RAG rating today, as rag_q defines it; "" for a withdrawn action, which has none."""
+        return next((rag for rag in Rag if holds(rag_q(rag, today), self)), "")
 
 
 class ProgressUpdate(models.Model):

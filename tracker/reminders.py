@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Action, ExtensionRequest, ReminderSent, User
+from .models import Action, ExtensionRequest, ReminderSent, User, due_soon_q, inactive_q, overdue_q
 
 
 @dataclass
@@ -54,22 +54,20 @@ def _date(day: datetime.date) -> str:
 
 
 def _owner_items(today: datetime.date, now: datetime.datetime) -> dict[User, list[Item]]:
-    soon = today + datetime.timedelta(days=settings.TRACKER_DUE_SOON_DAYS)
-    inactive_ids = set(Action.objects.inactive(now).values_list("pk", flat=True))
     actions = (
         Action.objects.needing_owner()
-        .filter(Q(due_date__lte=soon) | Q(pk__in=inactive_ids))
+        .filter(overdue_q(today) | due_soon_q(today) | inactive_q(now))
         .select_related("owner", "finding")
         .order_by("owner", "due_date", "pk")
     )
     items = defaultdict(list)
     for action in actions:
         reasons = []
-        if action.due_date < today:
+        if action.is_overdue(today):
             reasons.append(f"overdue since {_date(action.due_date)}")
-        elif action.due_date <= soon:
+        elif action.is_due_soon(today):
             reasons.append(f"due {_date(action.due_date)}")
-        if action.pk in inactive_ids:
+        if action.is_inactive(now):
             reasons.append(f"no progress note for over {settings.TRACKER_INACTIVITY_DAYS} days")
         text = f"{action.title} ({action.finding.reference}): {', '.join(reasons)}"
         items[action.owner].append(Item(f"action:{action.pk}", text, action_path(action.pk)))

@@ -1,7 +1,8 @@
 """The dashboard's sections, one function per role, each returning the plain data its template shows.
 
 Every count links to the action list filtered to exactly the actions it
-counted: both sides take their definition from tracker/filters.py. Counts
+counted: both sides take their conditions from tracker/models.py (the derived
+states) and tracker/filters.py (the list's own). Counts
 come from one aggregate per section (a filtered Count per card), and lists
 are cut short, so a section costs the same queries at 50 actions or 20,000.
 """
@@ -14,19 +15,8 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 
-from .. import permissions
-from ..filters import (
-    OPEN_STATUSES,
-    RAGS,
-    drifting_q,
-    due_soon_date,
-    inactive_q,
-    open_q,
-    overdue_q,
-    pending_extension_q,
-    rag_q,
-    returned_q,
-)
+from .. import clock, permissions
+from ..filters import OPEN_STATUSES, pending_extension_q, returned_q
 from ..models import (
     RESPONSE_DEADLINE_DAYS,
     RESPONSE_DEADLINE_FROM,
@@ -35,9 +25,16 @@ from ..models import (
     ExtensionRequest,
     Finding,
     Inspection,
+    Rag,
     User,
+    drifting_q,
+    due_soon_date,
+    due_soon_q,
+    inactive_q,
+    outcome_counts,
+    overdue_q,
+    rag_q,
 )
-from ..templatetags.tracker import RAG_LABELS
 
 LIST_LIMIT = 10
 PROGRESS_LIMIT = 10
@@ -67,19 +64,16 @@ def owner_section(user, today: datetime.date) -> dict:
     """The owner's own actions by RAG, due soon, overdue, returned and inactive: one aggregate."""
     soon = due_soon_date(today)
     counts = Action.objects.owned_by(user).aggregate(
-        **{rag: Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
-        due_soon=Count("pk", filter=open_q() & Q(due_date__gte=today, due_date__lte=soon)),
+        **{rag.value: Count("pk", filter=rag_q(rag, today)) for rag in Rag},
+        due_soon=Count("pk", filter=due_soon_q(today)),
         overdue=Count("pk", filter=overdue_q(today)),
         returned=Count("pk", filter=returned_q()),
-        inactive=Count("pk", filter=inactive_q()),
+        inactive=Count("pk", filter=inactive_q(clock.now())),
     )
     mine = "tracker:action-mine"
     due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
     return {
-        "rag_cards": [
-            Card(RAG_LABELS[rag], counts[rag], list_url(mine, rag=rag), rag if rag != "complete" else "")
-            for rag in RAGS
-        ],
+        "rag_cards": [Card(rag.label, counts[rag], list_url(mine, rag=rag.value), rag.card_colour) for rag in Rag],
         "cards": [
             Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
             Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
@@ -90,28 +84,26 @@ def owner_section(user, today: datetime.date) -> dict:
 
 
 def _inspection_progress(inspection) -> dict:
-    total, signed_off = inspection.action_count, inspection.signed_off_count
-    slug = inspection.slug
+    total, done = inspection.action_count, inspection.done_count
+    actions_of = {"inspection": inspection.slug}
     return {
         "inspection": inspection,
-        "total": Card("Actions", total, list_url("tracker:action-list", inspection=slug)),
-        "signed_off": Card(
-            "Signed off", signed_off, list_url("tracker:action-list", inspection=slug, status="signed_off")
+        "total": Card("Actions", total, list_url("tracker:action-list", **actions_of)),
+        "signed_off": Card("Signed off", done, list_url("tracker:action-list", **actions_of, status="signed_off")),
+        "withdrawn": Card(
+            "Withdrawn", inspection.withdrawn_count, list_url("tracker:action-list", **actions_of, status="withdrawn")
         ),
-        "percent": round(100 * signed_off / total) if total else 0,
+        "percent": round(100 * done / total) if total else 0,
     }
 
 
 def _latest_inspections_progress() -> list[dict]:
     # The latest inspections only, counted alone: every inspection is on the inspections page.
     latest = Inspection.objects.order_by("-published", "title", "pk")[:PROGRESS_LIMIT]
-    signed_off = Q(findings__actions__status=Action.Status.SIGNED_OFF)
     # Meta.ordering does not apply to a GROUP BY query, so the order is spelt out.
     inspections = (
         Inspection.objects.filter(pk__in=latest.values("pk"))
-        .annotate(
-            action_count=Count("findings__actions"), signed_off_count=Count("findings__actions", filter=signed_off)
-        )
+        .annotate(**outcome_counts("findings__actions"))
         .order_by("-published", "title", "pk")
     )
     return [_inspection_progress(inspection) for inspection in inspections]
@@ -125,7 +117,7 @@ def _lead_cards(today: datetime.date) -> list[Card]:
             ("overdue", overdue_q(today)),
             ("drifting", drifting_q()),
             ("pending_extension", pending_extension_q()),
-            ("inactive", inactive_q()),
+            ("inactive", inactive_q(clock.now())),
         )
     }
     actions = "tracker:action-list"
@@ -193,11 +185,11 @@ def reviewer_section(today: datetime.date) -> dict:
     # a third of the time on either database.
     by_status = dict(Action.objects.order_by().values_list("status").annotate(count=Count("*")))
     counts = {status.value: by_status.get(status.value, 0) for status in Action.Status}
-    counts["red"] = Action.objects.filter(rag_q("red", today)).count()
+    counts["red"] = Action.objects.filter(rag_q(Rag.RED, today)).count()
     actions = "tracker:action-list"
     # The most overdue first, chosen from the index before anything is joined to them: joined
     # first, every red action was read in full only to keep ten.
-    most_overdue = Action.objects.filter(rag_q("red", today)).order_by("due_date", "pk").values("pk")[:RED_LIST_LIMIT]
+    most_overdue = Action.objects.filter(rag_q(Rag.RED, today)).order_by("due_date", "pk").values("pk")[:RED_LIST_LIMIT]
     red = Action.objects.filter(pk__in=most_overdue).for_list().order_by("due_date", "pk")
     clocks, more_clocks = _response_clocks(today)
     return {
@@ -209,7 +201,7 @@ def reviewer_section(today: datetime.date) -> dict:
         "more_clocks": more_clocks,
         "clock_warnings": [clock for clock in clocks if clock.needs_warning],
         "red": [(action, (today - action.due_date).days) for action in red],
-        "red_all": Card(RAG_LABELS["red"], counts["red"], list_url(actions, rag="red"), "red"),
+        "red_all": Card(Rag.RED.label, counts["red"], list_url(actions, rag=Rag.RED), Rag.RED.card_colour),
     }
 
 

@@ -2,10 +2,10 @@
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from .. import charts
-from ..models import Action, Finding, Inspection
+from ..models import Finding, Inspection, outcome_counts
 
 # The findings tree: causes of concern (with their recommendations) first, then
 # recommendations standing alone, then areas for improvement.
@@ -17,13 +17,10 @@ KIND_HEADINGS = {
 
 
 def inspection_list(user, today: datetime.date) -> list[Inspection]:
-    """Every inspection this person may see, with its findings and actions counted and its section 55 clock."""
-    closed = Q(findings__actions__status__in=Action.FINAL_STATUSES)
+    """Every inspection this person may see, its findings and actions (done, withdrawn) counted, and its clock."""
     inspections = list(
         Inspection.objects.visible_to(user).annotate(
-            finding_count=Count("findings", distinct=True),
-            action_count=Count("findings__actions", distinct=True),
-            done_count=Count("findings__actions", filter=closed, distinct=True),
+            finding_count=Count("findings", distinct=True), **outcome_counts("findings__actions", distinct=True)
         )
     )
     for inspection in inspections:
@@ -35,7 +32,6 @@ def findings_tree(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
     """Top-level findings grouped by kind (causes of concern first), each with .nested: its recommendations."""
     nested: dict[int, list[Finding]] = {}
     for finding in findings:
-        finding.done_count = finding.signed_off_count + finding.withdrawn_count
         if finding.parent_id:
             nested.setdefault(finding.parent_id, []).append(finding)
     groups = []
@@ -64,14 +60,12 @@ def inspection_page(inspection: Inspection, today: datetime.date) -> dict:
 
 def finding_page(finding: Finding, today: datetime.date) -> dict:
     """What a finding's page shows of it (it needs with_progress()): status, actions with RAG, children, register."""
-    actions = list(finding.actions.select_related("owner"))
-    for action in actions:
-        action.current_rag = action.rag(today)
     return {
         "status": finding.derived_status,
-        "done_count": finding.signed_off_count + finding.withdrawn_count,
+        "done_count": finding.signed_off_count,
+        "withdrawn_count": finding.withdrawn_count,
         "children": list(finding.children.with_progress().order_by("pk")),
-        "actions": actions,
+        "actions": list(finding.actions.with_rag(today).select_related("owner")),
         "register_entries": list(finding.register_entries.all()),
         "discharge": finding.sign_offs.select_related("decided_by").first() if finding.is_discharged else None,
         "suggestion": finding.suggested_due,

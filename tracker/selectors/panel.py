@@ -6,8 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..filters import RAGS, rag_q
-from ..models import Action, Finding, ProgressUpdate, RegisterEntry, RegisterStatus, SignOff
+from ..models import Action, Finding, ProgressUpdate, Rag, RegisterEntry, RegisterStatus, SignOff, rag_q
 
 S = Action.Status
 
@@ -25,7 +24,7 @@ def counts_by_inspection(actions, today: datetime.date) -> dict[int, dict[str, i
         .annotate(
             total=Count("pk"),
             **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in S.values},
-            **{f"rag_{rag}": Count("pk", filter=rag_q(rag, today)) for rag in RAGS},
+            **{f"rag_{rag.value}": Count("pk", filter=rag_q(rag, today)) for rag in Rag},
         )
     )
     return {row.pop("finding__inspection"): row for row in rows}
@@ -82,7 +81,7 @@ def _on_register(chosen):
 def _with_counts(inspection, row: dict, today: datetime.date) -> None:
     inspection.total = row.get("total", 0)
     inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
-    inspection.by_rag = [(rag, row.get(f"rag_{rag}", 0)) for rag in RAGS]
+    inspection.by_rag = [(rag.value, row.get(f"rag_{rag.value}", 0)) for rag in Rag]
     inspection.clock = inspection.response_clock(today)
     inspection.red, inspection.unallocated, inspection.signed_off, inspection.register = [], [], [], []
 

@@ -1,9 +1,10 @@
 from django import forms, template
 from django.utils.html import format_html
 
+from ..models import Rag
+
 register = template.Library()
 
-RAG_LABELS = {"red": "Red: overdue", "amber": "Amber: at risk", "green": "Green: on track", "complete": "Complete"}
 STATUS_COLOURS = {
     "not_started": "grey",
     "in_progress": "",
@@ -38,9 +39,11 @@ def is_checkbox(field) -> bool:
 
 @register.simple_tag
 def rag_tag(rag: str):
+    """An action's RAG rating as a coloured tag; nothing for a withdrawn action, which has none."""
     if not rag:
         return ""
-    return format_html('<strong class="tag tag--{}">{}</strong>', rag, RAG_LABELS[rag])
+    rag = Rag(rag)
+    return format_html('<strong class="tag tag--{}">{}</strong>', rag.tag_colour, rag.label)
 
 
 @register.simple_tag
