@@ -353,6 +353,11 @@ class RegisterEntry(models.Model):
         ordering = ["finding", "date", "pk"]
         verbose_name_plural = "register entries"
         constraints = [choices_constraint("status", RegisterStatus, "registerentry_status_valid")]
+        indexes = [
+            # A finding's latest entry (panel report): the last of its range, where PostgreSQL
+            # otherwise read every entry of every finding for each finding on the register.
+            models.Index(fields=["finding", "date", "id"], name="registerentry_finding_date"),
+        ]
 
     def __str__(self):
         return f"{self.date}: {self.get_status_display()}"
@@ -609,8 +614,10 @@ class Action(models.Model):
             # the status read from the index, stopping at the end of the page.
             models.Index(fields=["due_date", "status"], name="action_due_status"),
             # Progress by inspection and by finding (lead dashboard, inspection and finding pages,
-            # panel report): counts by status from the index alone.
-            models.Index(fields=["finding", "status"], name="action_finding_status"),
+            # panel report): counts by status from the index alone. With due_date, one inspection's
+            # overdue actions (panel report) are ranges of its findings' entries, where the
+            # (status, due_date) index read the overdue actions of every inspection.
+            models.Index(fields=["finding", "status", "due_date"], name="action_finding_status"),
             # Inactive actions: in the owner's hands, with no progress since the cutoff.
             models.Index(fields=["status", "last_progress_at"], name="action_status_progress"),
             # Drifting actions: open, with a due date extended at least once.

@@ -2,22 +2,35 @@
 
     python -m tests.benchmarks.run                  (make benchmark)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python -m tests.benchmarks.run
+    python -m tests.benchmarks.run --plans demo     (only the demo x100 probe)
 
-Each plan is generated (tests/benchmarks/generate.py) into a fresh database of
-its own (SQLite files in a temporary folder by default; with DATABASE_URL, two
-PostgreSQL databases created beside the one it names, and dropped after), in a
-process of its own. There each page is requested in-process with the test
+Two sets of plans are measured, each a small plan and a large one:
+
+- generated: the plans of tests/benchmarks/generate.py, 1/100 of the large
+  plan and the large plan, with every page of DESIGN.md's table;
+- demo x100: the demo plan of `manage.py seed_demo`, and the same plan copied
+  (tests/benchmarks/demo.py) until it is 100 times larger, with the pages that
+  must not grow with it: the reviewer's dashboard, the review queue, and the
+  panel report on the Hertfordshire inspection, which the copies leave as it was.
+
+Each plan is written into a fresh database of its own (SQLite files in a
+temporary folder by default; with DATABASE_URL, PostgreSQL databases created
+beside the one it names, named after it, and dropped after), in a process of
+its own. There each page is requested in-process with the test
 Client, DEBUG off: a few warm-up requests, one with the SQL captured (the query
 count, and EXPLAIN of every query on the list and dashboard pages), then
 REPEAT timed requests (the whole response read, for the exports too), in
 ROUNDS rounds alternating between the two plans so that a busy moment on the
-machine falls on both alike; the median is reported. Two references run alongside: the floor (a signed-in page
+machine falls on both alike; the median is reported. On the demo x100 pages
+every query is explained, and its plan kept in the results. Two references run alongside: the floor (a signed-in page
 that only renders the site's frame, from the benchmark's own URLconf) and the
 Django admin's change list of actions, as a superuser.
 
-It prints the table and writes docs/benchmarks/<engine>.json.
+It prints the tables and writes docs/benchmarks/<engine>.json (generated) and
+docs/benchmarks/demo-x100-<engine>.json (demo x100).
 
     python -m tests.benchmarks.run --generate 1.0   (only write a plan into DATABASE_URL's database)
+    python -m tests.benchmarks.run --demo 100       (only write the demo probe into DATABASE_URL's database)
 """
 
 import argparse
@@ -38,8 +51,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "benchmarks"
 SIZES = {"small": 0.01, "large": 1.0}
+# The demo plan, and the demo plan copied until it is DEMO_SIZES["large"] times larger.
+DEMO_SIZES = {"small": 1, "large": 100}
+PLAN_SETS = {"generated": SIZES, "demo": DEMO_SIZES}
 REPEAT = 25
 ROUNDS = 5  # REPEAT requests in ROUNDS rounds, alternating between the plans
+# The demo probe's pages are few and quick: more requests, in more rounds, for a steadier median.
+DEMO_REPEAT, DEMO_ROUNDS = 60, 12
 WARM_UP = 3
 RATIO_LIMIT = 2.0
 # Tables with fewer rows than this are read whole by any sensible plan; a scan of them is not reported.
@@ -181,6 +199,28 @@ def pages(summary: dict) -> list[dict]:
     ]
 
 
+def demo_pages(summary: dict) -> list[dict]:
+    """The pages measured on the demo probe, each as the demo reviewer: none may grow with the copies."""
+    from django.urls import reverse
+
+    from tracker.models import User
+
+    reviewer = User.objects.get(username="reviewer")
+    report = f"{reverse('tracker:panel-report')}?{urlencode({'inspection': summary['inspection']})}"
+    return [
+        {"name": "Floor: signed-in frame", "path": "/benchmark-floor/", "user": reviewer, "kind": "reference"},
+        {"name": "Dashboard: reviewer", "path": "/", "user": reviewer, "kind": "dashboard", "explain": "all"},
+        {
+            "name": "Review queue",
+            "path": reverse("tracker:review-queue"),
+            "user": reviewer,
+            "kind": "list",
+            "explain": "all",
+        },
+        {"name": "Panel report, Hertfordshire", "path": report, "user": reviewer, "kind": "page", "explain": "all"},
+    ]
+
+
 def read(response) -> bytes:
     if response.streaming:
         return b"".join(response.streaming_content)
@@ -205,8 +245,8 @@ def export_rows(page: dict, body: bytes) -> int | None:
     return None
 
 
-def explain(statements: list[tuple[str, tuple]], table_rows: dict[str, int]) -> list[dict]:
-    """The plan of each SELECT, and any whole-table scan of a big table in it."""
+def explain(statements: list[tuple[str, tuple]], table_rows: dict[str, int], *, every: bool = False) -> list[dict]:
+    """The plan of each SELECT with any whole-table scan of a big table in it (every: of each SELECT)."""
     from django.db import connection
 
     findings = []
@@ -226,9 +266,9 @@ def explain(statements: list[tuple[str, tuple]], table_rows: dict[str, int]) -> 
                 cursor.execute("EXPLAIN " + sql, params)
                 plan = [row[0] for row in cursor.fetchall()]
                 scans = [m.group(1) for line in plan if (m := re.search(r"Seq Scan on (\w+)", line))]
-        big = sorted({table for table in scans if table_rows.get(table, 0) >= BIG_TABLE_ROWS})
-        if big:
-            findings.append({"sql": sql[:300], "full_scans": big, "plan": plan})
+        full = sorted({table for table in scans if table_rows.get(table, 0) >= BIG_TABLE_ROWS})
+        if full or every:
+            findings.append({"sql": sql if every else sql[:300], "full_scans": full, "plan": plan})
     return findings
 
 
@@ -263,8 +303,8 @@ class Page:
         with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(keep):
             self.get()
         result = {"queries": len(queries), "bytes": len(body), "rows": export_rows(self.spec, body)}
-        if self.spec.get("kind") in ("dashboard", "list"):
-            result["explain"] = explain(statements, table_rows)
+        if self.spec.get("kind") in ("dashboard", "list") or self.spec.get("explain"):
+            result["explain"] = explain(statements, table_rows, every=self.spec.get("explain") == "all")
         return result
 
     def time(self, repeat: int) -> list[float]:
@@ -287,8 +327,38 @@ def table_sizes() -> dict[str, int]:
     return sizes
 
 
-def child(size: str, scale: float) -> None:
-    """Generate one plan, then answer the parent's commands (a JSON line each) on stdin/stdout."""
+def build_demo(times: int) -> dict:
+    """The demo probe in DATABASE_URL's database: what was made and how long it took, as generate() says it."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from tests.benchmarks import demo
+    from tracker.models import Action, Evidence, ExtensionRequest, Finding, Inspection, ProgressUpdate, SignOff
+
+    started = time.perf_counter()
+    built = demo.build(times)
+    statuses = dict(Action.objects.order_by().values_list("status").annotate(n=Count("*")))
+    return {
+        "times": times,
+        "inspection": built["inspection"],
+        "seconds": round(time.perf_counter() - started, 1),
+        "counts": {
+            "inspections": Inspection.objects.count(),
+            "findings": Finding.objects.count(),
+            "actions": Action.objects.count(),
+            "action_history": Action.history.count(),
+            "progress_updates": ProgressUpdate.objects.count(),
+            "evidence": Evidence.objects.count(),
+            "extension_requests": ExtensionRequest.objects.count(),
+            "sign_offs": SignOff.objects.count(),
+        },
+        "statuses": {status: statuses.get(status, 0) for status in Action.Status.values},
+        "overdue": Action.objects.overdue(timezone.localdate()).count(),
+    }
+
+
+def child(plan_set: str, size: str) -> None:
+    """Write one plan, then answer the parent's commands (a JSON line each) on stdin/stdout."""
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything else printed goes to stderr, not into the channel
     setup_django()
@@ -301,12 +371,16 @@ def child(size: str, scale: float) -> None:
     from tests.benchmarks.generate import generate
 
     call_command("migrate", verbosity=0)
-    summary = generate(scale)
+    if plan_set == "demo":
+        summary, generated_keys = build_demo(DEMO_SIZES[size]), ("times", "seconds", "counts", "overdue")
+    else:
+        summary = generate(SIZES[size])
+        generated_keys = ("scale", "seconds", "seconds_building", "seconds_writing", "counts", "overdue")
     summary["today"] = timezone.localdate().isoformat()
     settings.ROOT_URLCONF = "tests.benchmarks.urls"
     clear_url_caches()
     table_rows = table_sizes()
-    specs = pages(summary)
+    specs = demo_pages(summary) if plan_set == "demo" else pages(summary)
     with connection.cursor() as cursor:
         cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version")
         version = cursor.fetchone()[0]
@@ -320,9 +394,7 @@ def child(size: str, scale: float) -> None:
             "size": size,
             "engine": connection.vendor,
             "engine_version": version,
-            "generated": {
-                k: summary[k] for k in ("scale", "seconds", "seconds_building", "seconds_writing", "counts", "overdue")
-            },
+            "generated": {k: summary[k] for k in generated_keys},
             "statuses": summary["statuses"],
             "table_rows": {t: n for t, n in table_rows.items() if t.startswith("tracker_")},
             "pages": [
@@ -364,8 +436,9 @@ def fresh_database(size: str, workdir: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return f"sqlite:///{workdir / f'benchmark-{size}.sqlite3'}"
-    _, admin = postgres_admin(url)
-    name = f"tracker_benchmark_{size}"
+    config, admin = postgres_admin(url)
+    # Named after DATABASE_URL's database, so that runs from different databases do not collide.
+    name = f"{config['NAME']}_benchmark_{size}"
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -422,11 +495,11 @@ def combine(small: list[dict], large: list[dict]) -> list[dict]:
     return rows
 
 
-def checks(rows: list[dict]) -> dict[str, list[str]]:
+def checks(rows: list[dict], scanned: str = "lists and dashboards") -> dict[str, list[str]]:
     """Each target, and what misses it (an empty list: met)."""
     by_name = {row["name"]: row for row in rows}
-    admin, listing = by_name["Admin change list of actions"], by_name["Action list"]
-    return {
+    admin, listing = by_name.get("Admin change list of actions"), by_name.get("Action list")
+    targets = {
         "same query count at both sizes": [
             f"{row['name']}: {row['queries_small']} small, {row['queries_large']} large"
             for row in rows
@@ -437,17 +510,20 @@ def checks(rows: list[dict]) -> dict[str, list[str]]:
             for row in rows
             if row["ratio"] > RATIO_LIMIT and not row["name"].startswith("Admin")
         ],
-        "action list no slower than the admin change list": [
-            f"action list {listing['ms_large']} ms, admin {admin['ms_large']} ms"
-        ]
-        if listing["ms_large"] > admin["ms_large"]
-        else [],
-        f"no whole-table scan of a table of {BIG_TABLE_ROWS:,}+ rows (lists and dashboards, large plan)": [
-            f"{row['name']}: {', '.join(finding['full_scans'])} in {finding['sql'][:90]}..."
-            for row in rows
-            for finding in row["explain_large"]
-        ],
     }
+    if admin and listing:
+        targets["action list no slower than the admin change list"] = (
+            [f"action list {listing['ms_large']} ms, admin {admin['ms_large']} ms"]
+            if listing["ms_large"] > admin["ms_large"]
+            else []
+        )
+    targets[f"no whole-table scan of a table of {BIG_TABLE_ROWS:,}+ rows ({scanned}, large plan)"] = [
+        f"{row['name']}: {', '.join(finding['full_scans'])} in {finding['sql'][:90]}..."
+        for row in rows
+        for finding in row["explain_large"]
+        if finding["full_scans"]
+    ]
+    return targets
 
 
 def table(rows: list[dict]) -> str:
@@ -470,11 +546,15 @@ def table(rows: list[dict]) -> str:
 class Child:
     """A plan in its own database and process, measuring pages on request."""
 
-    def __init__(self, size: str, database_url: str):
+    def __init__(self, plan_set: str, size: str, database_url: str):
         self.size = size
-        print(f"Generating the {size} plan (scale {SIZES[size]}) in {database_url}", file=sys.stderr, flush=True)
+        print(
+            f"Writing the {plan_set} {size} plan ({PLAN_SETS[plan_set][size]}) in {database_url}",
+            file=sys.stderr,
+            flush=True,
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.benchmarks.run", "--child", size],
+            [sys.executable, "-m", "tests.benchmarks.run", "--child", size, "--plan-set", plan_set],
             cwd=ROOT,
             env={**os.environ, **CHILD_ENV, "DATABASE_URL": database_url},
             stdin=subprocess.PIPE,
@@ -502,16 +582,16 @@ class Child:
             self.process.wait(timeout=60)
 
 
-def measure_all(children: dict[str, Child]) -> dict[str, list[dict]]:
+def measure_all(children: dict[str, Child], repeat: int = REPEAT, rounds: int = ROUNDS) -> dict[str, list[dict]]:
     """Each page on both plans, timed in alternating rounds so that a busy moment hits both alike."""
     results = {size: [] for size in children}
     for index, page in enumerate(children["small"].hello["pages"]):
         print(f"  {page['name']}", file=sys.stderr, flush=True)
         counted = {size: child.ask(do="count", page=index) for size, child in children.items()}
         times = {size: [] for size in children}
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for size, child in children.items():
-                times[size] += child.ask(do="time", page=index, repeat=REPEAT // ROUNDS)["times"]
+                times[size] += child.ask(do="time", page=index, repeat=repeat // rounds)["times"]
         for size in children:
             path = children[size].hello["pages"][index]["path"]
             results[size].append(
@@ -527,44 +607,61 @@ def measure_all(children: dict[str, Child]) -> dict[str, list[dict]]:
     return results
 
 
-def parent() -> None:
+def measure_set(plan_set: str) -> tuple[dict, dict]:
+    """Both plans of a set in fresh databases: the hello of each, and each page's results on each."""
     workdir = Path(tempfile.mkdtemp(prefix="tracker-benchmark-"))
     urls, children = {}, {}
     try:
-        for size in SIZES:
-            urls[size] = fresh_database(size, workdir)
-            children[size] = Child(size, urls[size])
-        results = measure_all(children)
+        for size in PLAN_SETS[plan_set]:
+            name = size if plan_set == "generated" else f"{plan_set}_{size}"
+            urls[size] = fresh_database(name, workdir)
+            children[size] = Child(plan_set, size, urls[size])
+        results = measure_all(children, *((DEMO_REPEAT, DEMO_ROUNDS) if plan_set == "demo" else (REPEAT, ROUNDS)))
     finally:
         for child in children.values():
             child.close()
         for url in urls.values():
             drop_database(url)
         shutil.rmtree(workdir, ignore_errors=True)
-    small, large = children["small"].hello, children["large"].hello
+    return {size: child.hello for size, child in children.items()}, results
+
+
+def report_set(plan_set: str) -> None:
+    """Measure one set of plans, print its table and targets, and write its JSON."""
+    hello, results = measure_set(plan_set)
+    small, large = hello["small"], hello["large"]
     rows = combine(results["small"], results["large"])
-    problems = checks(rows)
+    if plan_set == "demo":
+        problems = checks(rows, scanned="every query")
+        filename, title = f"demo-x100-{large['engine']}.json", "Demo plan x100 (tests/benchmarks/demo.py)"
+    else:
+        problems = checks(rows)
+        filename, title = f"{large['engine']}.json", "Generated plans (tests/benchmarks/generate.py)"
     report = {
+        "plans": title,
         "engine": large["engine"],
         "engine_version": large["engine_version"],
         "machine": machine(),
-        "repeat": REPEAT,
+        "repeat": DEMO_REPEAT if plan_set == "demo" else REPEAT,
         "generated": {"small": small["generated"], "large": large["generated"]},
         "statuses_large": large["statuses"],
         "table_rows_large": large["table_rows"],
         "pages": rows,
         "targets": problems,
     }
+    if plan_set == "demo":
+        # Every query's plan, on both sizes: what docs/benchmarks/demo-x100.md shows.
+        report["explain_small"] = {row["name"]: row.get("explain", []) for row in results["small"]}
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT / f"{large['engine']}.json"
+    path = OUTPUT / filename
     path.write_text(json.dumps(report, indent=1, default=str) + "\n")
     generated = report["generated"]
-    print(f"\n{report['engine']} {report['engine_version']}; {report['machine']}")
+    print(f"\n{title}\n{report['engine']} {report['engine_version']}; {report['machine']}")
     print(
-        f"Plans: small {generated['small']['counts']['actions']} actions, generated in "
+        f"Plans: small {generated['small']['counts']['actions']} actions, made in "
         f"{generated['small']['seconds']} s; large {generated['large']['counts']['actions']} actions and "
-        f"{generated['large']['counts']['action_history']} rows of action history, generated in "
-        f"{generated['large']['seconds']} s. Median of {REPEAT} requests.\n"
+        f"{generated['large']['counts']['action_history']} rows of action history, made in "
+        f"{generated['large']['seconds']} s. Median of {report['repeat']} requests.\n"
     )
     print(table(rows))
     for target, misses in problems.items():
@@ -574,13 +671,23 @@ def parent() -> None:
     print(f"\nWritten to {path.relative_to(ROOT)}")
 
 
+def parent(plan_sets: list[str]) -> None:
+    for plan_set in plan_sets:
+        report_set(plan_set)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generate", type=float, metavar="SCALE", help="only write a plan into DATABASE_URL")
+    parser.add_argument("--demo", type=int, metavar="TIMES", help="only write the demo probe into DATABASE_URL")
+    parser.add_argument(
+        "--plans", choices=["all", *PLAN_SETS], default="all", help="which set of plans to measure (default: all)"
+    )
     parser.add_argument("--child", choices=list(SIZES), help=argparse.SUPPRESS)
+    parser.add_argument("--plan-set", choices=list(PLAN_SETS), default="generated", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        child(arguments.child, SIZES[arguments.child])
+        child(arguments.plan_set, arguments.child)
     elif arguments.generate is not None:
         setup_django()
         from django.core.management import call_command
@@ -590,8 +697,14 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         summary = generate(arguments.generate)
         print(json.dumps({k: v for k, v in summary.items() if k not in ("people", "inspection_slugs")}, indent=1))
+    elif arguments.demo is not None:
+        setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        print(json.dumps(build_demo(arguments.demo), indent=1))
     else:
-        parent()
+        parent(list(PLAN_SETS) if arguments.plans == "all" else [arguments.plans])
 
 
 if __name__ == "__main__":

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 
 from .. import clock
 from ..filters import OPEN_STATUSES, pending_extension_q, returned_q
 from ..models import (
+    RESPONSE_DEADLINE_DAYS,
+    RESPONSE_DEADLINE_FROM,
+    RESPONSE_WARNING_DAYS,
     Action,
     ExtensionRequest,
     Finding,
@@ -36,6 +39,7 @@ LIST_LIMIT = 10
 PROGRESS_LIMIT = 10
 INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
 RED_LIST_LIMIT = 10
+CLOCK_LIMIT = 10
 HISTORY_LIMIT = 20
 
 
@@ -151,13 +155,26 @@ def lead_section(today: datetime.date) -> dict:
     }
 
 
-def _response_clocks(today: datetime.date) -> list:
-    awaiting_response = Inspection.objects.filter(response_published__isnull=True).order_by("published", "pk")
-    # Soonest deadline first; reports with no statutory deadline last.
-    return sorted(
-        (inspection.response_clock(today) for inspection in awaiting_response),
-        key=lambda clock: (clock.deadline is None, clock.deadline or today),
-    )
+def _response_clocks(today: datetime.date) -> tuple[list, bool]:
+    """The section 55 clocks still running, soonest deadline first, and whether there are more.
+
+    Every clock that needs a warning (overdue or due soon), and the soonest CLOCK_LIMIT besides:
+    the inspections page has every inspection's clock, and the dashboard need not grow with them.
+    A deadline is a fixed time after publication, so soonest deadline first is oldest published
+    first; reports with no statutory deadline (published before it existed) come last.
+    """
+    awaiting = Inspection.objects.filter(response_published__isnull=True)
+    no_deadline_last = Case(When(published__lt=RESPONSE_DEADLINE_FROM, then=Value(1)), default=Value(0))
+    soonest = awaiting.order_by(no_deadline_last, "published", "pk")
+    # Due within RESPONSE_WARNING_DAYS or overdue: published on or before this day.
+    warned_until = today + datetime.timedelta(days=RESPONSE_WARNING_DAYS - (RESPONSE_DEADLINE_DAYS - 1))
+    needs_warning = Q(published__gte=RESPONSE_DEADLINE_FROM, published__lte=warned_until)
+    # Of the others, one more than could be shown, to know whether there are more.
+    others = soonest.exclude(needs_warning).values("pk")[: CLOCK_LIMIT + 1]
+    clocks = [inspection.response_clock(today) for inspection in soonest.filter(needs_warning | Q(pk__in=others))]
+    # The warnings are the soonest deadlines: every one is shown, then the others up to CLOCK_LIMIT.
+    shown = max(CLOCK_LIMIT, sum(clock.needs_warning for clock in clocks))
+    return clocks[:shown], len(clocks) > shown
 
 
 def reviewer_section(today: datetime.date) -> dict:
@@ -173,13 +190,14 @@ def reviewer_section(today: datetime.date) -> dict:
     # first, every red action was read in full only to keep ten.
     most_overdue = Action.objects.filter(rag_q(Rag.RED, today)).order_by("due_date", "pk").values("pk")[:RED_LIST_LIMIT]
     red = Action.objects.filter(pk__in=most_overdue).for_list().order_by("due_date", "pk")
-    clocks = _response_clocks(today)
+    clocks, more_clocks = _response_clocks(today)
     return {
         "queue": Card("Waiting for sign-off", counts["submitted"], list_url(actions, status="submitted"), "purple"),
         "status_cards": [
             Card(status.label, counts[status.value], list_url(actions, status=status.value)) for status in Action.Status
         ],
         "clocks": clocks,
+        "more_clocks": more_clocks,
         "clock_warnings": [clock for clock in clocks if clock.needs_warning],
         "red": [(action, (today - action.due_date).days) for action in red],
         "red_all": Card(Rag.RED.label, counts["red"], list_url(actions, rag=Rag.RED), Rag.RED.card_colour),

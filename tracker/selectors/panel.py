@@ -91,9 +91,15 @@ def panel_inspections(chosen, today: datetime.date, since: datetime.date) -> lis
     inspections = list(
         chosen.annotate(drift=Coalesce(Sum("findings__actions__drift"), 0)).order_by("-published", "title", "pk")
     )
-    actions = Action.objects.filter(finding__inspection__in=chosen)
-    counts = counts_by_inspection(actions, today)
     by_pk = {inspection.pk: inspection for inspection in inspections}
+    # Every query below starts from the chosen inspections' ids, not the slug asked for (which
+    # PostgreSQL looked up afresh in each, reading every inspection), and reaches their actions
+    # through their findings, an index range each. Counted grouped by inspection, the actions are
+    # joined to their findings; listed (overdue, signed off), they are those of a list of findings,
+    # which SQLite otherwise found among the overdue actions of the whole plan.
+    chosen = list(by_pk)
+    actions = Action.objects.filter(finding__in=Finding.objects.filter(inspection__in=chosen))
+    counts = counts_by_inspection(Action.objects.filter(finding__inspection__in=chosen), today)
     for inspection in inspections:
         _with_counts(inspection, counts.get(inspection.pk, {}), today)
     for action in red_actions(actions, today):
