@@ -125,15 +125,15 @@ def test_queue_runs_the_same_queries_however_many_rows(client, reviewer, owner):
 def test_queue_is_shown_a_page_at_a_time_oldest_first(client, reviewer, owner):
     finding = factories.FindingFactory()
     now = timezone.now()
-    queue = [submitted(finding, owner, now - datetime.timedelta(hours=n)) for n in range(51, 0, -1)]
+    queue = [submitted(finding, owner, now - datetime.timedelta(hours=n)) for n in range(26, 0, -1)]
     client.force_login(reviewer)
 
     first = client.get("/review/")
     second = client.get("/review/?page=2")
 
-    assert first.context["actions"] == queue[:50]
-    assert second.context["actions"] == queue[50:]
-    assert "51 waiting" in main_text(first)
+    assert first.context["actions"] == queue[:25]
+    assert second.context["actions"] == queue[25:]
+    assert "26 waiting" in main_text(first)
     assert 'href="?page=2" rel="next"' in first.content.decode()
     assert 'href="?page=1" rel="prev"' in second.content.decode()
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0007_action_submitted_at'),
+        ('tracker', '0008_timestamps_from_the_clock'),
     ]
 
     operations = [
