@@ -1,7 +1,7 @@
 """The action list as CSV or Excel: exactly the filtered rows, every page of them.
 
 The rows come from one query (drift is a field of the action, not counted per row) read in
-chunks, so an export of 20,000 actions costs what an export of five does.
+chunks, so an export's cost per row does not grow with its length.
 """
 
 import csv

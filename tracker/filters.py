@@ -27,7 +27,7 @@ def returned_q() -> Q:
 
 def pending_extension_q() -> Q:
     # "pk in (the few actions waiting)", not a correlated EXISTS: the waiting requests are read
-    # once, where EXISTS was asked again for each of 20,000 actions on the lead's dashboard.
+    # once, where EXISTS is asked again for every action the count or the list considers.
     return Q(pk__in=ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).values("action"))
 
 

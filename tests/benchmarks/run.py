@@ -1,4 +1,4 @@
-"""The page benchmark: every page of DESIGN.md's table, on a small plan and on a large one.
+"""The page benchmark: every page of the site (tracker/urls.py), on a small plan and on a large one.
 
     python -m tests.benchmarks.run                  (make benchmark)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python -m tests.benchmarks.run
@@ -7,7 +7,7 @@
 Two sets of plans are measured, each a small plan and a large one:
 
 - generated: the plans of tests/benchmarks/generate.py, 1/100 of the large
-  plan and the large plan, with every page of DESIGN.md's table;
+  plan and the large plan, with every page of the site;
 - demo x100: the demo plan of `manage.py seed_demo`, and the same plan copied
   (tests/benchmarks/demo.py) until it is 100 times larger, with the pages that
   must not grow with it: the reviewer's dashboard, the review queue, and the

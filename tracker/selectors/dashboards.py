@@ -4,7 +4,7 @@ Every count links to the action list filtered to exactly the actions it
 counted: both sides take their conditions from tracker/models.py (the derived
 states) and tracker/filters.py (the list's own). Counts
 come from one aggregate per section (a filtered Count per card), and lists
-are cut short, so a section costs the same queries at 50 actions or 20,000.
+are cut short, so a section costs the same queries however large the plan.
 """
 
 import datetime
@@ -180,8 +180,7 @@ def _response_clocks(today: datetime.date) -> tuple[list, bool]:
 def reviewer_section(today: datetime.date) -> dict:
     """For the PCC's office: the queue, every status counted, the response clocks and the most overdue."""
     # One GROUP BY status, not a filtered count per status over every action; and COUNT(*), which
-    # an index alone can answer (PostgreSQL needs the row for COUNT(id)): at 20,000 actions about
-    # a third of the time on either database.
+    # an index alone can answer (PostgreSQL needs the row for COUNT(id)).
     by_status = dict(Action.objects.order_by().values_list("status").annotate(count=Count("*")))
     counts = {status.value: by_status.get(status.value, 0) for status in Action.Status}
     counts["red"] = Action.objects.filter(rag_q(Rag.RED, today)).count()
