@@ -12,10 +12,12 @@ import itertools
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
+from django.test import override_settings
 
 from tests import factories
+from tests.conftest import FAST_HASHERS
+from tests.shared_data import written_once
 from tracker import reminders
 from tracker.conditions import holds
 from tracker.filters import pending_extension_q, returned_q
@@ -45,11 +47,14 @@ DUE_OFFSETS = [-30, -1, 0, 1, 13, 14, 15, 60]
 def build_every_case(owner) -> list[Action]:
     """Every status at every due date; drift and the latest progress varied among them."""
     inactivity = datetime.timedelta(days=settings.TRACKER_INACTIVITY_DAYS)
+    finding, lead = factories.FindingFactory(), factories.LeadFactory(username="every-case-lead")
     for n, (status, offset) in enumerate(itertools.product(Action.Status, DUE_OFFSETS)):
         action = factories.ActionFactory(
             status=status,
             due_date=TODAY + datetime.timedelta(days=offset),
             owner=owner,
+            finding=finding,
+            created_by=lead,
             **factories.STATUS_TRAITS[status],
         )
         quiet = n % 3 != 0
@@ -63,9 +68,8 @@ def build_every_case(owner) -> list[Action]:
 @pytest.fixture(scope="module")
 def every_case(django_db_setup, django_db_blocker):
     """Built once for the module, in a transaction rolled back at its end; each test runs in a savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with written_once(django_db_blocker), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         yield build_every_case(factories.OwnerFactory(username="every-case-owner"))
-        transaction.set_rollback(True)
 
 
 def pks(actions) -> set[int]:
