@@ -104,6 +104,18 @@ def signed_in(client, lead):
 # whose tests all take it (pytest.mark.usefixtures says so). Not for django_db(transaction=True) tests.
 
 
+def one_of_each_role() -> dict:
+    """A person in each role (two owners), with the usernames of the function fixtures above."""
+    return {
+        "owner": factories.OwnerFactory(username="owner"),
+        "other_owner": factories.OwnerFactory(username="other-owner"),
+        "lead": factories.LeadFactory(username="lead"),
+        "reviewer": factories.ReviewerFactory(username="reviewer"),
+        "auditor": factories.AuditorFactory(username="auditor"),
+        "administrator": factories.AdministratorFactory(username="administrator"),
+    }
+
+
 @pytest.fixture(scope="module")
 def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The small plan the access matrix is tried on, built once per module that uses it.
@@ -114,13 +126,7 @@ def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
     media_root = tmp_path_factory.mktemp("media")
     with written_once(django_db_blocker):
         with override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=FAST_HASHERS):
-            people = {
-                "owner": factories.OwnerFactory(username="owner"),
-                "other_owner": factories.OwnerFactory(username="other-owner"),
-                "lead": factories.LeadFactory(username="lead"),
-                "reviewer": factories.ReviewerFactory(username="reviewer"),
-                "auditor": factories.AuditorFactory(username="auditor"),
-            }
+            people = one_of_each_role()
             owner = people["owner"]
             inspection = factories.InspectionFactory()
             finding = factories.FindingFactory(inspection=inspection, cause_of_concern=True)
@@ -155,14 +161,7 @@ def everyone(django_db_setup, django_db_blocker):
     """One person in each role, written once for the module, with the usernames of the fixtures above."""
     with written_once(django_db_blocker):
         with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            people = {
-                "owner": factories.OwnerFactory(username="owner"),
-                "other_owner": factories.OwnerFactory(username="other-owner"),
-                "lead": factories.LeadFactory(username="lead"),
-                "reviewer": factories.ReviewerFactory(username="reviewer"),
-                "auditor": factories.AuditorFactory(username="auditor"),
-                "administrator": factories.AdministratorFactory(username="administrator"),
-            }
+            people = one_of_each_role()
         yield people
 
 

@@ -8,13 +8,12 @@ numbers for it. The burn-up's rules are pinned here too.
 
 import datetime
 import re
-from contextlib import contextmanager
 
 import pytest
-from django.db.models import Max
 from django.utils import timezone
 
 from tests import factories
+from tests.workflow import on, take_to_sign_off
 from tracker import charts, services
 from tracker.models import Action
 
@@ -22,22 +21,6 @@ pytestmark = pytest.mark.django_db
 
 SIGNED_OFF, WITHDRAWN, OPEN = 2, 1, 2
 EXPECTED = {"done": SIGNED_OFF, "withdrawn": WITHDRAWN, "total": SIGNED_OFF + WITHDRAWN + OPEN}
-
-
-@contextmanager
-def history_dated(day: datetime.date):
-    """Date the action history written inside the block as if it happened on day."""
-    before = Action.history.aggregate(last=Max("history_id"))["last"] or 0
-    yield
-    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
-    Action.history.filter(history_id__gt=before).update(history_date=moment)
-
-
-def sign_off(action, *, owner, reviewer):
-    services.record_progress(action, by=owner, note="Started", move_to=Action.Status.IN_PROGRESS)
-    services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/audit")
-    services.submit_for_sign_off(action, by=owner)
-    services.sign_off_action(action, by=reviewer)
 
 
 @pytest.fixture
@@ -56,14 +39,14 @@ def plan(inspection, lead, owner, reviewer):
     def create(title):
         return services.create_action(finding, by=lead, title=title, owner=owner, due_date=due)
 
-    with history_dated(datetime.date(2025, 3, 1)):
+    with on(datetime.date(2025, 3, 1)):
         first, second, third = create("First"), create("Second"), create("Third")
-    with history_dated(datetime.date(2025, 3, 10)):
+    with on(datetime.date(2025, 3, 10)):
         fourth, _fifth = create("Fourth"), create("Fifth")
-    with history_dated(datetime.date(2025, 4, 1)):
-        sign_off(first, owner=owner, reviewer=reviewer)
-    with history_dated(datetime.date(2025, 4, 15)):
-        sign_off(second, owner=owner, reviewer=reviewer)
+    with on(datetime.date(2025, 4, 1)):
+        take_to_sign_off(first, owner=owner, reviewer=reviewer)
+    with on(datetime.date(2025, 4, 15)):
+        take_to_sign_off(second, owner=owner, reviewer=reviewer)
         services.withdraw_action(fourth, by=lead, reason="Overtaken by the new control room system")
     services.record_progress(third, by=owner, note="Under way", move_to=Action.Status.IN_PROGRESS)
     factories.ActionFactory(finding=factories.FindingFactory(), owner=owner, signed_off=True)  # elsewhere

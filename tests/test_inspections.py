@@ -3,16 +3,15 @@ findings tree and burn-up chart."""
 
 import datetime
 import re
-from contextlib import contextmanager
 
 import pytest
-from django.db.models import Max
 from django.utils import timezone
 
 from tests import factories
 from tests.pages import NO_DEADLINE, detail_url, main_text, query_count
+from tests.workflow import on, take_to_sign_off
 from tracker import charts, services
-from tracker.models import Action, Judgement
+from tracker.models import Judgement
 
 # Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
 pytestmark = pytest.mark.django_db
@@ -222,22 +221,6 @@ def test_findings_show_progress_and_derived_status(client, lead, inspection, own
 # The burn-up ------------------------------------------------------------------------------
 
 
-@contextmanager
-def history_dated(day: datetime.date):
-    """Date the action history written inside the block as if it happened on day."""
-    before = Action.history.aggregate(last=Max("history_id"))["last"] or 0
-    yield
-    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
-    Action.history.filter(history_id__gt=before).update(history_date=moment)
-
-
-def signed_off(action, *, owner, reviewer):
-    services.record_progress(action, by=owner, note="Started", move_to=Action.Status.IN_PROGRESS)
-    services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/audit")
-    services.submit_for_sign_off(action, by=owner)
-    services.sign_off_action(action, by=reviewer)
-
-
 @pytest.fixture
 def burn_up_plan(inspection, lead, owner, reviewer):
     finding = factories.FindingFactory(inspection=inspection)
@@ -246,14 +229,14 @@ def burn_up_plan(inspection, lead, owner, reviewer):
     def create(title):
         return services.create_action(finding, by=lead, title=title, owner=owner, due_date=due)
 
-    with history_dated(datetime.date(2025, 3, 1)):
+    with on(datetime.date(2025, 3, 1)):
         first, second, _third = create("First"), create("Second"), create("Third")
-    with history_dated(datetime.date(2025, 3, 10)):
+    with on(datetime.date(2025, 3, 10)):
         fourth = create("Fourth")
-    with history_dated(datetime.date(2025, 4, 1)):
-        signed_off(first, owner=owner, reviewer=reviewer)
-    with history_dated(datetime.date(2025, 4, 15)):
-        signed_off(second, owner=owner, reviewer=reviewer)
+    with on(datetime.date(2025, 4, 1)):
+        take_to_sign_off(first, owner=owner, reviewer=reviewer)
+    with on(datetime.date(2025, 4, 15)):
+        take_to_sign_off(second, owner=owner, reviewer=reviewer)
         services.withdraw_action(fourth, by=lead, reason="Overtaken by the new control room system")
     factories.ActionFactory(finding=factories.FindingFactory(), owner=owner)  # another inspection's action
 

@@ -1,6 +1,11 @@
-"""What the workflow tests (test_workflow_*.py) share: the roles each rule is tried with, and actions in a state."""
+"""What the workflow tests share: the roles each rule is tried with, actions in a state, and moves on a given day."""
+
+import datetime
+
+from django.utils import timezone
 
 from tests import factories
+from tracker import clock, services
 from tracker.models import Action
 
 S = Action.Status
@@ -13,3 +18,16 @@ def action_in(status, owner, **kwargs):
 
 def latest_history(action):
     return action.history.order_by("-history_id").first()
+
+
+def on(day: datetime.date):
+    """Hold the clock at noon on `day`: everything the services write inside the block happened then."""
+    return clock.held_at(timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))))
+
+
+def take_to_sign_off(action, *, owner, reviewer) -> None:
+    """Start, evidence, submit and sign off, through the services."""
+    services.record_progress(action, by=owner, note="Started", move_to=Action.Status.IN_PROGRESS)
+    services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/audit")
+    services.submit_for_sign_off(action, by=owner)
+    services.sign_off_action(action, by=reviewer)
