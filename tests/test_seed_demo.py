@@ -6,8 +6,10 @@ or changes a password leaves the next test the demo as first built.
 """
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Min
 from django.template import Context, Template
@@ -241,3 +243,12 @@ def test_the_queue_the_action_page_and_the_admin_history_show_the_same_submissio
     history = client.get(reverse("admin:tracker_action_history", args=[action.pk]))
     assert history.status_code == 200
     assert shown(moment) in history.content.decode()
+
+
+def test_application_code_mocks_nothing():
+    """The demo's story is told with the clock held (tracker.clock), not by patching time."""
+    app = Path(settings.BASE_DIR) / "tracker"
+    sources = [path for path in app.rglob("*.py") if "migrations" not in path.parts]
+    patched = [path.name for path in sources if "mock" in path.read_text(encoding="utf-8")]
+
+    assert sources and patched == []

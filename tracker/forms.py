@@ -10,7 +10,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, RegisterStatus, Theme, User
+from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
 from .services import PROGRESS_MOVES
 
@@ -467,7 +467,7 @@ class ActionFilterForm(TrackerForm):
     rag = forms.ChoiceField(
         label="RAG",
         required=False,
-        choices=[("", "Any"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("complete", "Complete")],
+        choices=[("", "Any"), *((rag.value, rag.short_label) for rag in Rag)],
     )
     owner = OwnerFilterField(
         label="Owner", required=False, queryset=User.objects.none(), empty_label="Anyone", widget=LongSelect
