@@ -157,3 +157,16 @@ def test_people_without_an_email_address_are_skipped(owner):
     run()
 
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_someone_who_has_left_is_not_reminded_of_the_actions_still_in_their_name(owner, other_owner):
+    owner.is_active = False
+    owner.save()
+    factories.ActionFactory(owner=owner, title="Overdue, left behind", due_date=days(-3))
+    factories.ActionFactory(owner=other_owner, title="Overdue, still here", due_date=days(-3))
+
+    run()
+
+    assert emails_to(owner) == []
+    assert len(emails_to(other_owner)) == 1

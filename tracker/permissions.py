@@ -133,6 +133,11 @@ def reviewers() -> QuerySet[User]:
     return holding(SIGN_OFF)
 
 
+def may_be_reminded(person) -> bool:
+    """Emails go to people who can still act on them: an active account with an address."""
+    return person.is_active and bool(person.email)
+
+
 def administrators() -> QuerySet[User]:
     """The people who give others their roles: whom someone with no role is told to ask."""
     return User.objects.filter(is_active=True, groups__name=ADMINISTRATOR).distinct()

@@ -125,7 +125,7 @@ def build_digests(today: datetime.date | None = None, now: datetime.datetime | N
     result = []
     for digest in digests.values():
         digest.items = [item for item in digest.items if (digest.recipient.pk, item.key) not in already]
-        if digest.items and digest.recipient.email:
+        if digest.items and permissions.may_be_reminded(digest.recipient):
             result.append(digest)
     return sorted(result, key=lambda d: d.recipient.username)
 
