@@ -6,6 +6,10 @@ DATABASE_URL    e.g. postgres://user@host:5432/name; default a SQLite file in th
 ALLOWED_HOSTS   comma-separated host names
 Email           EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
                 EMAIL_USE_TLS, DEFAULT_FROM_EMAIL; console email when EMAIL_HOST is unset
+LOG_LEVEL       INFO by default; one JSON line per event on standard output
+
+With DEBUG off, tracker/checks.py refuses to run without a mail server, a real
+TRACKER_SITE_URL and a MEDIA_ROOT outside the checkout (see the README).
 """
 
 import datetime
@@ -56,6 +60,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers before the host check and the HTTPS redirect (load balancers
+    # ask by IP address over plain HTTP); every other path goes through both as usual.
+    "tracker.middleware.health_check",
+    # A request id for every log line, and one line per request (tracker/logs.py).
+    "tracker.middleware.RequestLog",
     "django.middleware.security.SecurityMiddleware",
     "tracker.middleware.content_security_policy",
     # The app serves its own static files: no CDN, no separate web server needed.
@@ -207,13 +216,36 @@ TRACKER_IMMEDIATE_DAYS = int(os.environ.get("TRACKER_IMMEDIATE_DAYS", "30"))
 # An open action with no progress note for this many days is flagged as inactive.
 TRACKER_INACTIVITY_DAYS = int(os.environ.get("TRACKER_INACTIVITY_DAYS", "30"))
 TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
-TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000")
+# Where reminder emails link to. Only development has a default: with DEBUG off it must be set (tracker.E002).
+TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# Only for a throwaway copy on loopback (make screenshots, make loadtest): never in production.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 
+# One JSON line per event on standard output (tracker/logs.py): requests, sign-ins, refusals, errors.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-out at INFO; its warnings (lockouts) still show.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "formatters": {"json": {"()": "tracker.logs.JsonFormatter"}},
+    "filters": {
+        "request": {"()": "tracker.logs.RequestContext"},
+        "one_line_warning": {"()": "tracker.logs.OneLineWarning"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "level": os.environ.get("LOG_LEVEL", "INFO").upper(),
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        # django-axes logs every sign-out at INFO; its warnings (lockouts) still show. Sign-ins are logged by us.
+        "axes": {"level": "WARNING"},
+        # Our request line already carries each 4xx (with a refusal's reason); errors still come through here.
+        "django.request": {"level": "ERROR"},
+        # A bad Host header is someone else's mistake: one warning line, not an error with a traceback.
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
+    },
 }

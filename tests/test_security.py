@@ -19,9 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 
 
-def test_deploy_checks_pass_with_production_settings():
+def test_deploy_checks_pass_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
     env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "tracker.example.police.uk"}
+    # What tracker/checks.py asks of a deployment: a mail relay, the site's own address, evidence outside the code.
+    env |= {
+        "EMAIL_HOST": "relay.example.police.uk",
+        "TRACKER_SITE_URL": "https://tracker.example.police.uk",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -65,8 +71,9 @@ def test_plain_http_is_sent_to_https_and_https_gets_hsts(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
 
-    plain = client.get("/healthz")
-    behind_proxy = client.get("/healthz", headers={"x-forwarded-proto": "https"})
+    # Any page but /healthz, which answers load balancers over plain HTTP (tests/test_healthz.py).
+    plain = client.get("/accounts/login/")
+    behind_proxy = client.get("/accounts/login/", headers={"x-forwarded-proto": "https"})
 
     assert plain.status_code == 301
     assert plain["Location"].startswith("https://")

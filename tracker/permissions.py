@@ -15,6 +15,7 @@ picks people rather than judging one, its query form sits beside it.
 
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -308,7 +309,8 @@ can_see_review_queue = boolean_form(require_review_queue)
 
 def template_context(request) -> dict:
     """The few rules every page's navigation needs, for templates (a context processor)."""
-    user = request.user
+    # A page for a request refused before anyone is looked up (a bad Host header's 400) has no user.
+    user = getattr(request, "user", None) or AnonymousUser()
     return {
         "may": {
             "own_actions": owns_actions_by_role(user),

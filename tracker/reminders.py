@@ -8,6 +8,7 @@ twice on one day: ReminderSent remembers what went out.
 """
 
 import datetime
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -130,14 +131,35 @@ def build_digests(today: datetime.date | None = None, now: datetime.datetime | N
     return sorted(result, key=lambda d: d.recipient.username)
 
 
+class RemindersNotSent(Exception):
+    """Some emails could not be handed to the mail server; nothing was recorded for them, so the next run retries."""
+
+    def __init__(self, sent: int, failures: list[tuple["Digest", Exception]]):
+        self.sent, self.failures = sent, failures
+        _, first = failures[0]
+        super().__init__(
+            f"{len(failures)} reminder email(s) could not be sent ({type(first).__name__}: {first}); "
+            "nothing was recorded for them, so the next run tries again. Check the mail server settings (EMAIL_HOST)."
+        )
+
+
 def send_digests(digests: list[Digest], today: datetime.date) -> int:
-    """Send each email, then remember its items; a failed send is not remembered, so it is retried."""
-    sent = 0
+    """Send each email, then remember its items; a failed send is not remembered, so it is retried.
+
+    One person's failure does not stop the others'; RemindersNotSent says how many failed, after the rest are sent.
+    """
+    sent, failures = 0, []
     for digest in digests:
-        send_mail(digest.subject, digest.body, None, [digest.recipient.email])
+        try:
+            send_mail(digest.subject, digest.body, None, [digest.recipient.email])
+        except (smtplib.SMTPException, OSError) as error:  # refused, unreachable, timed out
+            failures.append((digest, error))
+            continue
         ReminderSent.objects.bulk_create(
             [ReminderSent(recipient=digest.recipient, item=item.key, sent_on=today) for item in digest.items],
             ignore_conflicts=True,
         )
         sent += 1
+    if failures:
+        raise RemindersNotSent(sent, failures)
     return sent

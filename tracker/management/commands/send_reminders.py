@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tracker.reminders import build_digests, send_digests
+from tracker.reminders import RemindersNotSent, build_digests, send_digests
 
 
 class Command(BaseCommand):
@@ -22,5 +22,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"To: {digest.recipient.email}\nSubject: {digest.subject}\n\n{digest.body}\n\n")
             self.stdout.write(f"Dry run: {len(digests)} email(s) would be sent; nothing was sent.")
             return
-        sent = send_digests(digests, today)
+        try:
+            sent = send_digests(digests, today)
+        except RemindersNotSent as failed:
+            self.stdout.write(f"{failed.sent} reminder email(s) sent.")
+            raise CommandError(str(failed)) from failed
         self.stdout.write(f"{sent} reminder email(s) sent.")

@@ -1,0 +1,108 @@
+"""System checks that stop a production site from running wrong.
+
+Each fires only with DEBUG off, and is an error: `manage.py check` (and so
+migrate, runserver and every management command) fails with a sentence saying
+what to set, and config/wsgi.py refuses to start gunicorn the same way. With
+DEBUG on (make run) they say nothing. `check --deploy --fail-level WARNING` is
+the gate the README's deployment section asks for; these are part of it.
+"""
+
+import ipaddress
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.core.checks import run_checks as run_registered_checks
+from django.core.exceptions import ImproperlyConfigured
+
+TAG = "tracker"
+
+# Django's email backends that deliver nothing: they print, keep in memory, write files or drop.
+NON_DELIVERING_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+@register(TAG)
+def check_mail_server(app_configs=None, **kwargs) -> list[Error]:
+    """tracker.E001: reminders must reach people, not the console."""
+    if settings.DEBUG:
+        return []
+    backend = settings.EMAIL_BACKEND
+    if backend in NON_DELIVERING_BACKENDS or (backend.endswith(".smtp.EmailBackend") and not settings.EMAIL_HOST):
+        return [
+            Error(
+                f"No mail server is configured (EMAIL_BACKEND is {backend}), so reminder emails would go nowhere "
+                "and be recorded as sent.",
+                hint="Set EMAIL_HOST to your mail relay (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
+                "EMAIL_USE_TLS, DEFAULT_FROM_EMAIL as it needs). Console email is for development only.",
+                id="tracker.E001",
+            )
+        ]
+    return []
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+@register(TAG)
+def check_site_url(app_configs=None, **kwargs) -> list[Error]:
+    """tracker.E002: the links in emails must point at the site people actually reach."""
+    if settings.DEBUG:
+        return []
+    url = settings.TRACKER_SITE_URL
+    hint = "Set TRACKER_SITE_URL to the address people use to reach the site, e.g. https://tracker.example.police.uk"
+    parts = urlsplit(url)
+    if not url:
+        problem = "TRACKER_SITE_URL is not set, so the links in reminder emails would lead nowhere."
+    elif parts.scheme not in {"http", "https"} or not parts.hostname:
+        problem = f"TRACKER_SITE_URL ({url}) is not a web address, so the links in reminder emails would not work."
+    elif is_loopback(parts.hostname):
+        problem = (
+            f"TRACKER_SITE_URL ({url}) is a loopback address, so the links in reminder emails would point at "
+            "the reader's own computer."
+        )
+    else:
+        return []
+    return [Error(problem, hint=hint, id="tracker.E002")]
+
+
+@register(TAG)
+def check_media_root(app_configs=None, **kwargs) -> list[Error]:
+    """tracker.E003: evidence is kept apart from the code, so an upgrade or a fresh clone cannot lose it."""
+    if settings.DEBUG:
+        return []
+    media = Path(settings.MEDIA_ROOT).resolve()
+    checkout = Path(settings.BASE_DIR).resolve()
+    if media == checkout or checkout in media.parents:
+        return [
+            Error(
+                f"MEDIA_ROOT ({media}) is inside the code checkout ({checkout}): evidence files would be kept "
+                "with the code, where an upgrade or a fresh clone can lose them.",
+                hint="Set MEDIA_ROOT to a folder outside the checkout, e.g. /var/lib/tracker/media.",
+                id="tracker.E003",
+            )
+        ]
+    return []
+
+
+# tracker.E004 is kept for the audit key (issue 15, point 1): its check comes with the issue that adds the key.
+
+
+def refuse_to_start_if_misconfigured() -> None:
+    """Raise ImproperlyConfigured naming every problem above: for servers, such as gunicorn, that run no checks."""
+    silenced = set(settings.SILENCED_SYSTEM_CHECKS)
+    problems = [error for error in run_registered_checks(tags=[TAG]) if error.id not in silenced]
+    if problems:
+        raise ImproperlyConfigured("\n".join(f"{error.id}: {error.msg} {error.hint}" for error in problems))
