@@ -95,6 +95,12 @@ class PersonForm(UserChangeForm):
     )
     by = None  # who is making the change: set for each request by UserAdmin.get_form
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "is_staff" in self.fields:  # shown to a superuser only
+            staff = self.fields["is_staff"]
+            staff.help_text = "Not what lets a person into the admin: the Auditor and Administrator roles do."
+
     def clean(self):
         cleaned = super().clean()
         if "groups" in self.fields and "groups" in self.changed_data:
