@@ -78,12 +78,12 @@ def _held_by_role(user) -> set[str]:
     return user._tracker_role_perms
 
 
-def _holds(user, codename: str, app_label: str = "tracker") -> bool:
+def _holds(user, codename: str) -> bool:
     """Holds this permission by a role or directly. has_perm says yes to a superuser for everything, so a
     superuser's roles are looked up instead: is_superuser gives no plan work."""
     if user.is_superuser:
-        return user.is_active and f"{app_label}.{codename}" in _held_by_role(user)
-    return user.has_perm(f"{app_label}.{codename}")
+        return user.is_active and f"tracker.{codename}" in _held_by_role(user)
+    return user.has_perm(f"tracker.{codename}")
 
 
 def holding(*codenames: str) -> QuerySet[User]:
@@ -330,7 +330,7 @@ def can_use_admin(user) -> bool:
     The role is the access: whoever holds it (however it was given) gets in, with exactly that role's
     rights there, and taking the role away takes the access away. No "staff status" box decides it.
     """
-    return user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE, "tracker"))
+    return user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE))
 
 
 def can_grant_powers(user) -> bool:
