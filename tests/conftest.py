@@ -152,6 +152,9 @@ def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
                 "inspection": inspection.slug,
                 "finding": finding.pk,
                 "ready_finding": ready_finding.pk,
+                # A password reset link that is not (or no longer) valid: its page says so to anyone.
+                "reset_uid": "MA",
+                "reset_token": "no-longer-valid",
             }
         yield {"media_root": media_root, "world": world}
 

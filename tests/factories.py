@@ -69,12 +69,10 @@ class ReviewerFactory(UserFactory):
 
 class AuditorFactory(UserFactory):
     role = in_role(permissions.AUDITOR)
-    is_staff = True
 
 
 class AdministratorFactory(UserFactory):
     role = in_role(permissions.ADMINISTRATOR)
-    is_staff = True
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

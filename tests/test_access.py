@@ -84,6 +84,9 @@ MATRIX = {
     "tracker:panel-report": Page(),
     # Signing in: the form shows itself again with its errors (200) after a bad POST.
     "login": Special(dict.fromkeys(ROLES, (200, 200))),
+    # A password reset link (here a stale one) opens for anyone, signed in or not; the page after it only shows.
+    "password_reset_confirm": Special(dict.fromkeys(ROLES, (200, 200)), "reset_uid,reset_token"),
+    "password_reset_complete": Special(dict.fromkeys(ROLES, (200, 405))),
     # Signing out takes a POST only; everyone then goes to the sign-in page.
     "logout": Special({**dict.fromkeys(ROLES, (405, 302)), "anonymous": (302, 302)}),
 }

@@ -224,3 +224,20 @@ def test_an_edit_conflict_is_worded_without_asking_the_database(owner):
 
     assert len(queries) == 0
     assert "title “A” → “B”" in str(conflict)
+
+
+@pytest.mark.django_db
+def test_being_a_superuser_is_not_a_role(people):
+    # A superuser sets things up: it is in none of the query forms and passes none of the role rules
+    # (has_perm says yes to a superuser for everything; the rules ask for roles instead).
+    superuser = next(user for user in people if user.username == "superuser")
+    picked = {
+        query.__name__: superuser in query()
+        for query in (permissions.possible_owners, permissions.leads, permissions.reviewers)
+    }
+
+    assert picked == {"possible_owners": False, "leads": False, "reviewers": False}
+    assert not any(
+        rule(superuser) for rule in (permissions.is_lead, permissions.is_reviewer, permissions.can_own_actions)
+    )
+    assert permissions.can_view_plan(superuser) and permissions.can_use_admin(superuser)

@@ -56,7 +56,7 @@ def test_seed_demo_creates_an_account_for_every_role(seeded):
     for username, role in ROLE_ACCOUNTS.items():
         user = User.objects.get(username=username)
         assert list(user.groups.values_list("name", flat=True)) == [role]
-        assert user.is_staff == (role in {permissions.AUDITOR, permissions.ADMINISTRATOR})
+        assert permissions.can_use_admin(user) == (role in {permissions.AUDITOR, permissions.ADMINISTRATOR})
         assert not user.is_superuser
 
 

@@ -5,16 +5,28 @@ only through the site and tracker/services.py, where the rules live: here it
 is read-only for everyone, superusers included, so the admin can never move
 an action onto a discharged finding, give it an owner who may not own
 actions, or skip its history. What the admin writes is people, their roles
-and the reference themes. History is on every tracked model; reverting from
+and the reference themes, under the rules in permissions.py: only a superuser
+grants powers or sets passwords, nobody changes their own roles, every role
+change has a reason in history, and a role that signs off is not given by
+someone who holds it. History is on every tracked model; reverting from
 it is disabled in settings (SIMPLE_HISTORY_REVERT_DISABLED).
 """
 
-from django.contrib import admin
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import PasswordResetForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import permissions
 from .models import (
     Action,
     Evidence,
@@ -72,20 +84,188 @@ class PlanAdmin(ReadOnly, NoRevertHistoryAdmin):
     """The plan's tracked records: read with their history, changed only on the site."""
 
 
+class PersonForm(UserChangeForm):
+    """A person's page in the admin: a role change is checked against the rules and needs a reason."""
+
+    change_reason = forms.CharField(
+        label="Reason for the role change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when roles change; kept in the person's history.",
+    )
+    by = None  # who is making the change: set for each request by UserAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "is_staff" in self.fields:  # shown to a superuser only
+            staff = self.fields["is_staff"]
+            staff.help_text = "Not what lets a person into the admin: the Auditor and Administrator roles do."
+
+    def clean(self):
+        cleaned = super().clean()
+        if "groups" in self.fields and "groups" in self.changed_data:
+            try:
+                permissions.require_change_roles(self.by, self.instance, cleaned.get("groups") or [])
+            except permissions.ActionRefused as refused:
+                self.add_error("groups", str(refused))
+            if not cleaned.get("change_reason", "").strip():
+                self.add_error("change_reason", "Give the reason for the role change: it is kept in their history.")
+        return cleaned
+
+
+class NewPersonForm(forms.ModelForm):
+    """A new account as an administrator makes it: no password (they set their own from a reset link)."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "job_title", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "Where their password reset link goes."
+
+    def save(self, commit=True):
+        person = super().save(commit=False)
+        person.set_unusable_password()
+        if commit:
+            person.save()
+        return person
+
+
+class ResetLinkForm(PasswordResetForm):
+    """Django's reset email, sent to one chosen person, even one who has no password yet."""
+
+    def __init__(self, person):
+        super().__init__({"email": person.email})
+        self.person = person
+
+    def get_users(self, email):
+        return [self.person]
+
+
+def send_reset_link(person) -> None:
+    """Email a person a link to set their own password, on the site's own address (TRACKER_SITE_URL)."""
+    site = urlsplit(settings.TRACKER_SITE_URL)
+    form = ResetLinkForm(person)
+    form.is_valid()
+    form.save(
+        domain_override=site.netloc,
+        use_https=site.scheme == "https",
+        subject_template_name="registration/reset_link_subject.txt",
+        email_template_name="registration/reset_link_email.txt",
+    )
+
+
 @admin.register(User)
 class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "job_title", "email", "is_active", "is_staff"]
-    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    form = PersonForm
+    list_display = ["username", "first_name", "last_name", "job_title", "email", "roles", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email", "job_title"]
-    fieldsets = [
-        *BaseUserAdmin.fieldsets[:1],
-        ("Personal info", {"fields": ["first_name", "last_name", "job_title", "email"]}),
-        *BaseUserAdmin.fieldsets[2:],
-    ]
+    actions = ["send_password_reset_link"]
+
+    def get_queryset(self, request):
+        # The Roles column reads every person's groups in one query, however long the list.
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Roles")
+    def roles(self, person):
+        return ", ".join(group.name for group in person.groups.all()) or "none"
+
+    def get_list_filter(self, request):
+        powers = ["is_superuser"] if permissions.can_grant_powers(request.user) else []
+        return ["groups", "is_active", *powers]
+
+    def get_fieldsets(self, request, obj=None):
+        powers = permissions.can_grant_powers(request.user)
+        if obj is None:
+            # A superuser sets a password when setting up; anyone else makes an account without one.
+            return super().get_fieldsets(request, obj) if powers else [(None, {"fields": NewPersonForm.Meta.fields})]
+        access = (
+            ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
+            if powers
+            else ["is_active", "groups"]
+        )
+        if self.has_change_permission(request, obj):
+            access.append("change_reason")
+        return [
+            (None, {"fields": ["username", "password"] if powers else ["username"]}),
+            ("Personal info", {"fields": ["first_name", "last_name", "job_title", "email"]}),
+            ("Roles and access", {"fields": access}),
+            ("Important dates", {"fields": ["last_login", "date_joined"]}),
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and not permissions.can_grant_powers(request.user):
+            kwargs["form"] = NewPersonForm
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            # The form checks a role change against the rules for the person making it.
+            form = type(form.__name__, (form,), {"by": request.user})
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if "groups" in form.changed_data:
+            # Kept on the history rows the save and the change of groups write.
+            obj._change_reason = form.cleaned_data["change_reason"].strip()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if not obj.has_usable_password():
+            self.message_user(
+                request,
+                f"{obj} has no password yet: give them their roles, then send them a password reset link "
+                "(“Send a password reset link” on the list of people).",
+                messages.INFO,
+            )
+        return super().response_add(request, obj, post_url_continue)
+
+    def has_change_permission(self, request, obj=None):
+        # An administrator may not change a superuser's account (its email, say, and then reset its password).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_change_person(request.user, obj))
+
+    def user_change_password(self, request, id, form_url=""):
+        person = self.get_object(request, unquote(id))
+        if person is not None:
+            permissions.require_set_password(request.user, person)
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description="Send a password reset link", permissions=["change"])
+    def send_password_reset_link(self, request, queryset):
+        sent = []
+        for person in queryset:
+            try:
+                permissions.require_send_reset_link(request.user, person)
+            except permissions.ActionRefused as refused:
+                self.message_user(request, str(refused), messages.WARNING)
+                continue
+            send_reset_link(person)
+            sent.append(str(person))
+        if sent:
+            self.message_user(request, f"Password reset link sent to {', '.join(sent)}.", messages.SUCCESS)
 
     def has_delete_permission(self, request, obj=None):
         # People leave; their record of who did what stays. Deactivate instead.
         return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(BaseGroupAdmin):
+    """The roles are read here; what each role may do is set up by a superuser, so that nobody who gives
+    roles can add a power (signing off, say) to a role they hold."""
+
+    def has_add_permission(self, request):
+        return permissions.can_grant_powers(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_grant_powers(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_grant_powers(request.user)
 
 
 @admin.register(Theme)

@@ -4,6 +4,11 @@ Roles are Django groups (created by migration 0002) carrying three custom
 permissions on Action: update_own_action (owners), manage_plan (improvement
 leads) and sign_off (PCC reviewers). Auditors hold view permissions only.
 
+A superuser is for setting up: it uses the admin and sees the plan, but does
+no plan work (sign off, decide an extension, return, discharge) unless it also
+holds that role. So a role is what a person's groups and direct permissions
+give them, never is_superuser.
+
 Each rule is a `require_...` function that raises ActionRefused with the
 reason a person reads when it refuses, and a `can_...` boolean form of the
 same function for templates and menus. Services call the `require_` form
@@ -15,7 +20,7 @@ picks people rather than judging one, its query form sits beside it.
 
 from collections.abc import Callable
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -62,18 +67,29 @@ def _refuse_unless(allowed: bool, reason: str) -> None:
 # Roles: what a person holds -------------------------------------------------------------
 
 
+def _held_by_role(user) -> set[str]:
+    """What a superuser's groups and direct permissions give them ("app_label.codename"), kept on the user
+    object for the request as Django keeps has_perm's answers."""
+    if not hasattr(user, "_tracker_role_perms"):
+        held = Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
+            "content_type__app_label", "codename"
+        )
+        user._tracker_role_perms = {f"{app_label}.{codename}" for app_label, codename in held}
+    return user._tracker_role_perms
+
+
 def _holds(user, codename: str) -> bool:
+    """Holds this permission by a role or directly. has_perm says yes to a superuser for everything, so a
+    superuser's roles are looked up instead: is_superuser gives no plan work."""
+    if user.is_superuser:
+        return user.is_active and f"tracker.{codename}" in _held_by_role(user)
     return user.has_perm(f"tracker.{codename}")
 
 
 def holding(*codenames: str) -> QuerySet[User]:
-    """The query form of _holds: active people who hold any of these permissions (by a role, directly, or as
-    superuser), as has_perm judges them."""
-    held = (
-        Q(groups__permissions__codename__in=codenames)
-        | Q(user_permissions__codename__in=codenames)
-        | Q(is_superuser=True)
-    )
+    """The query form of _holds: active people who hold any of these permissions, by a role or directly
+    (being a superuser is not a role)."""
+    held = Q(groups__permissions__codename__in=codenames) | Q(user_permissions__codename__in=codenames)
     return User.objects.filter(held, is_active=True).distinct()
 
 
@@ -91,8 +107,8 @@ def owns_actions_by_role(user) -> bool:
 
 
 def can_view_plan(user) -> bool:
-    """Everyone with a role sees the whole plan; an account with no role sees nothing."""
-    return _holds(user, VIEW_PLAN)
+    """Everyone with a role sees the whole plan, and a superuser does; an account with no role sees nothing."""
+    return (user.is_active and user.is_superuser) or _holds(user, VIEW_PLAN)
 
 
 def is_read_only(user) -> bool:
@@ -307,6 +323,84 @@ def require_review_queue(user) -> None:
 can_see_review_queue = boolean_form(require_review_queue)
 
 
+# People: the admin, passwords and roles -------------------------------------------------------
+
+VIEW_PEOPLE = "view_user"  # held by the Auditor and Administrator roles, and by no other
+CHANGE_PEOPLE = "change_user"  # the Administrator role's
+
+
+def can_use_admin(user) -> bool:
+    """The admin is for the Auditor and Administrator roles, and for a superuser, who sets things up.
+
+    The role is the access: whoever holds it (however it was given) gets in, with exactly that role's
+    rights there, and taking the role away takes the access away. No "staff status" box decides it.
+    """
+    return user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE))
+
+
+def can_grant_powers(user) -> bool:
+    """Who is a superuser or staff, and permissions given one by one: seen and changed by a superuser only."""
+    return user.is_active and user.is_superuser
+
+
+def require_change_person(by, person) -> None:
+    """An administrator keeps people's accounts, but not a superuser's: that would be a way to become one."""
+    _refuse_unless(
+        by.is_active and (by.is_superuser or _holds(by, CHANGE_PEOPLE)), "Only an administrator can change people."
+    )
+    _refuse_unless(by.is_superuser or not person.is_superuser, "Only a superuser can change a superuser's account.")
+
+
+can_change_person = boolean_form(require_change_person)
+
+
+def require_set_password(by, person) -> None:
+    """Nobody sets another person's password, so only they know it; a superuser may, for setting up."""
+    if by.pk == person.pk:
+        reason = "Change your own password with “Change password”, which asks for your current one."
+    else:
+        reason = "Nobody sets another person's password: send them a password reset link instead."
+    _refuse_unless(by.is_active and by.is_superuser, reason)
+
+
+can_set_password = boolean_form(require_set_password)
+
+
+def require_send_reset_link(by, person) -> None:
+    require_change_person(by, person)
+    _refuse_unless(person.is_active, f"{person} cannot sign in any more: their account is not active.")
+    _refuse_unless(bool(person.email), f"{person} has no email address: add one first.")
+
+
+can_send_reset_link = boolean_form(require_send_reset_link)
+
+
+def signing_off_roles() -> QuerySet[Group]:
+    """The roles that sign off: every group holding the sign_off permission."""
+    return Group.objects.filter(permissions__codename=SIGN_OFF, permissions__content_type__app_label="tracker")
+
+
+def require_change_roles(by, person, new_roles) -> None:
+    """Give or take away roles: `new_roles` are the groups the person is to hold.
+
+    Nobody changes their own roles, a superuser included. A role that signs off is not given by someone
+    who holds it: separation of duties, so that nobody who signs off chooses who else does.
+    """
+    require_change_person(by, person)
+    _refuse_unless(by.pk != person.pk, "Nobody changes their own roles: another administrator must.")
+    held = set(person.groups.values_list("pk", flat=True)) if person.pk else set()
+    given = {role.pk for role in new_roles} - held
+    shared = sorted(signing_off_roles().filter(pk__in=given, user=by).values_list("name", flat=True).distinct())
+    _refuse_unless(
+        not shared,
+        f"You hold the {' and '.join(shared)} role yourself, so you cannot give it: another administrator must, "
+        "so that nobody who signs off chooses who else does.",
+    )
+
+
+can_change_roles = boolean_form(require_change_roles)
+
+
 def template_context(request) -> dict:
     """The few rules every page's navigation needs, for templates (a context processor)."""
     # A page for a request refused before anyone is looked up (a bad Host header's 400) has no user.
@@ -315,5 +409,6 @@ def template_context(request) -> dict:
         "may": {
             "own_actions": owns_actions_by_role(user),
             "see_review_queue": can_see_review_queue(user),
+            "use_admin": can_use_admin(user),
         }
     }

@@ -90,7 +90,6 @@ class DemoAccount:
     first_name: str
     last_name: str
     job_title: str
-    is_staff: bool = False
 
 
 # Invented people: the real PCC and chief constable named in the news
@@ -99,8 +98,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("owner", permissions.OWNER, "Jordan", "Ashby", "Detective Chief Inspector, Crime Standards"),
     DemoAccount("lead", permissions.LEAD, "Helen", "Marsh", "HMICFRS Liaison Manager, Planning and Performance"),
     DemoAccount("reviewer", permissions.REVIEWER, "Tom", "Okafor", "Head of Scrutiny, Office of the PCC"),
-    DemoAccount("auditor", permissions.AUDITOR, "Ruth", "Kendal", "Internal Audit Manager", is_staff=True),
-    DemoAccount("admin", permissions.ADMINISTRATOR, "Chris", "Lane", "Systems Administrator", is_staff=True),
+    DemoAccount("auditor", permissions.AUDITOR, "Ruth", "Kendal", "Internal Audit Manager"),
+    DemoAccount("admin", permissions.ADMINISTRATOR, "Chris", "Lane", "Systems Administrator"),
     DemoAccount("dan.whitlock", permissions.OWNER, "Dan", "Whitlock", "Detective Superintendent, Public Protection"),
     DemoAccount("nadia.brook", permissions.OWNER, "Nadia", "Brook", "Head of the Force Control Room"),
     DemoAccount("gareth.pryce", permissions.OWNER, "Gareth", "Pryce", "Chief Inspector, Offender Management"),
@@ -140,7 +139,6 @@ def ensure_demo_accounts(demo_password: str | None) -> list[AccountResult]:
                 first_name=account.first_name,
                 last_name=account.last_name,
                 job_title=account.job_title,
-                is_staff=account.is_staff,
             )
         elif password is not None:
             user.set_password(password)

@@ -1,0 +1,33 @@
+"""The tracker's admin site: who gets in is a rule in permissions.py, not a "staff status" box.
+
+Django's own site lets in anyone active with is_staff, and its sign-in form
+refuses anyone without it. Here both ask permissions.can_use_admin, so giving
+someone the Auditor or Administrator role, however it is given, is what lets
+them in, and taking the role away shuts them out. What they may do inside is
+still their role's permissions, model by model.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+
+from . import permissions
+
+
+class TrackerAdminAuthenticationForm(AdminAuthenticationForm):
+    def confirm_login_allowed(self, user):
+        # The checks of AuthenticationForm (an active account), then ours instead of is_staff.
+        super(AdminAuthenticationForm, self).confirm_login_allowed(user)
+        if not permissions.can_use_admin(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class TrackerAdminSite(admin.AdminSite):
+    login_form = TrackerAdminAuthenticationForm
+
+    def has_permission(self, request):
+        return permissions.can_use_admin(request.user)
