@@ -315,3 +315,34 @@ def test_an_auditor_reads_a_persons_roles_on_their_page(client, auditor):
     assert page.status_code == 200
     assert permissions.LEAD in page.content.decode()
     assert b'name="_save"' not in page.content
+
+
+@pytest.mark.django_db
+def test_an_administrator_cannot_move_an_account_in_use_to_their_own_address(client, administrator):
+    colleague = factories.ReviewerFactory(email="reviewer@example.police.uk")
+    client.force_login(administrator)
+
+    page = client.get(change_url(colleague)).content.decode()
+    response = client.post(
+        change_url(colleague), {**form_data(client, colleague), "email": "administrator@example.police.uk"}
+    )
+
+    assert 'name="email"' not in page  # shown, not offered
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.email == "reviewer@example.police.uk"
+    assert not permissions.can_change_address(administrator, colleague)
+
+
+@pytest.mark.django_db
+def test_an_invited_account_without_a_password_can_have_its_address_corrected(client, administrator):
+    invited = factories.UserFactory(email="typo@example.police.uk")
+    invited.set_unusable_password()
+    invited.save()
+    client.force_login(administrator)
+
+    response = client.post(change_url(invited), {**form_data(client, invited), "email": "right@example.police.uk"})
+
+    assert response.status_code == 302
+    invited.refresh_from_db()
+    assert invited.email == "right@example.police.uk"

@@ -220,6 +220,11 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
             )
         return super().response_add(request, obj, post_url_continue)
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not permissions.can_change_address(request.user, obj):
+            return [*super().get_readonly_fields(request, obj), "email"]
+        return super().get_readonly_fields(request, obj)
+
     def has_change_permission(self, request, obj=None):
         # An administrator may not change a superuser's account (its email, say, and then reset its password).
         allowed = super().has_change_permission(request, obj)

@@ -354,6 +354,23 @@ def require_change_person(by, person) -> None:
 can_change_person = boolean_form(require_change_person)
 
 
+def require_change_address(by, person) -> None:
+    """An account already in use keeps its address unless a superuser changes it.
+
+    Otherwise an administrator could give someone's account their own address, send it a reset link
+    and sign in as them, with their roles.
+    """
+    require_change_person(by, person)
+    _refuse_unless(
+        by.is_superuser or by.pk == person.pk or not person.has_usable_password(),
+        "Only a superuser changes the address of an account already in use: a reset link sent to a new "
+        "address would hand the account to whoever holds that address.",
+    )
+
+
+can_change_address = boolean_form(require_change_address)
+
+
 def require_set_password(by, person) -> None:
     """Nobody sets another person's password, so only they know it; a superuser may, for setting up."""
     if by.pk == person.pk:
