@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms, template
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
@@ -70,3 +73,17 @@ def response_deadline_from() -> str:
 def response_deadline_days() -> int:
     """The days the PCC has to respond under section 55, the day of publication the first."""
     return RESPONSE_DEADLINE_DAYS
+
+
+def duration_in_words(duration: datetime.timedelta) -> str:
+    """ "30 minutes", "1 hour", "1 hour and 30 minutes": how a page names a length of time."""
+    minutes = round(duration.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
+    return " and ".join(parts) or "less than a minute"
+
+
+@register.simple_tag
+def sign_in_pause() -> str:
+    """How long signing in stays paused after too many failures (AXES_COOLOFF_TIME), in words."""
+    return duration_in_words(settings.AXES_COOLOFF_TIME)
