@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 
@@ -24,5 +25,38 @@ def private_never_cached(get_response):
         if request.user.is_authenticated and "Cache-Control" not in response.headers:
             add_never_cache_headers(response)
         return response
+
+    return middleware
+
+
+def _holds_null_character(request) -> bool:
+    """A NUL anywhere in the address, the query string or a posted form (names or values).
+
+    Multipart bodies (file uploads) are left unread here, for the upload checks to see
+    first; their text fields are Django form fields, which refuse a NUL themselves.
+    """
+    if "\x00" in request.path_info:
+        return True
+    data = [request.GET]
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        data.append(request.POST)
+    return any(
+        "\x00" in name or any("\x00" in value for value in values) for query in data for name, values in query.lists()
+    )
+
+
+def refuse_null_characters(get_response):
+    """Answer 400, with a page that says why, to a request holding a NUL character.
+
+    PostgreSQL refuses a NUL in any text it is sent, so one in a filter of the admin's lists
+    (or anywhere a value reaches a query unvalidated) would otherwise be a server error. No
+    one types one: it is a mistake in a pasted address or someone probing, and is refused
+    in one place, before any view.
+    """
+
+    def middleware(request):
+        if _holds_null_character(request):
+            return render(request, "tracker/null_character.html", status=400)
+        return get_response(request)
 
     return middleware
