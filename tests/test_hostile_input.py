@@ -210,7 +210,7 @@ def test_a_file_name_too_long_to_keep_is_explained(signed_in_as, world):  # noqa
 
 
 @pytest.mark.parametrize("value", [NUL, "'", "<script>alert(1)</script>"])
-def test_signing_in_with_hostile_input_is_not_a_server_error(client, value):
+def test_signing_in_with_hostile_input_is_not_a_server_error(client, world, value):  # noqa: F811
     response = client.post(
         reverse("login"),
         urlencode({"username": value, "password": value}),
