@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
-from .services import PROGRESS_MOVES, kind_change_refusal
+from .services import PROGRESS_MOVES
 
 
 class DateInput(forms.DateInput):
@@ -372,7 +372,7 @@ class FindingForm(TrackerModelForm):
         parent, kind = cleaned.get("parent"), cleaned.get("kind")
         if parent and kind != Finding.Kind.RECOMMENDATION:
             self.add_error("parent", "Only a recommendation sits under a cause of concern")
-        if kind and (refusal := kind_change_refusal(self.instance, kind)):
+        if kind and (refusal := self.instance.kind_change_refusal(kind)):
             self.add_error("kind", refusal)
         return cleaned
 

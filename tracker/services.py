@@ -216,22 +216,8 @@ def add_judgement(
     return judgement
 
 
-def kind_change_refusal(finding: Finding, kind: str) -> str:
-    """Why this finding may not become `kind`, or "": a cause of concern keeps its kind while
-    recommendations sit under it (the tree holds from the children's side too)."""
-    if not finding.pk or kind == Finding.Kind.CAUSE_OF_CONCERN:
-        return ""
-    children = list(finding.children.order_by("pk").values_list("reference", flat=True))
-    if not children:
-        return ""
-    return (
-        f"This cause of concern has recommendations under it ({', '.join(children)}): it stays a cause of"
-        " concern until they are moved to another or removed."
-    )
-
-
 def _check_parent(finding: Finding) -> None:
-    if refusal := kind_change_refusal(finding, finding.kind):
+    if refusal := finding.kind_change_refusal(finding.kind):
         raise ActionRefused(refusal)
     parent = finding.parent
     if parent is None:
