@@ -1,6 +1,7 @@
 """No 500 from bad input anywhere: every URL of the site and of the admin (for each of our models:
 change list, add, change, history, one history entry, delete) is sent hostile query strings, and
-every form of the site hostile posts, signed in as a lead and as a superuser, on either database.
+every form of the site hostile posts, signed in as a lead and as a superuser (the admin as the
+superuser: a lead never gets past its sign-in page), on either database.
 
 A NUL anywhere is answered 400 with a page that says why (PostgreSQL refuses a NUL in any text it
 is sent); an id in the admin's address that could not be one is a 404.
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.usefixtures("access_world")
 
 NUL = "\x00"
 LONG = "x" * 5_000
-VALUES = [NUL, LONG, "'<script>alert(1)</script>", "abc", "99999999999999999999"]
+# Not a number, with a quote and markup in it; a number past any column's range.
+VALUES = [NUL, LONG, "abc'<script>alert(1)</script>", "99999999999999999999"]
 # The site's filter and page names, and names nothing knows.
 SITE_NAMES = [
     *["q", "page", "status", "rag", "owner", "inspection", "theme", "kind", "due_from", "due_to", "overdue"],
@@ -33,13 +35,13 @@ SITE_NAMES = [
 ]
 # What the admin's pages other than its lists read from the query string.
 ADMIN_PAGE_NAMES = ["_changelist_filters", "_popup", "_to_field", "q", "p", "nosuch"]
-ALONE = [{"status__exact": NUL}, {NUL: "1"}, {"q": LONG}, {"page": "abc", "p": "abc"}, {"nosuch": "1"}]
+# A bad name stops the admin's list reading the rest (it answers ?e=1): these go to it alone too.
+ALONE = [{"status__exact": NUL}, {NUL: "1"}, {"q": LONG}, {"nosuch": "1"}]
 
 
 def hostile_queries(names: list[str]) -> list[dict]:
-    """Every name at once with each hostile value, and a few alone (a bad name can stop a page
-    reading the rest)."""
-    return [*(dict.fromkeys(names, value) for value in VALUES), *ALONE]
+    """Every name at once, with each hostile value."""
+    return [dict.fromkeys(names, value) for value in VALUES]
 
 
 SITE = sorted(MATRIX)
@@ -128,8 +130,10 @@ def test_every_site_url_survives_hostile_query_strings(signed_in_as, world, who,
 def test_every_admin_url_of_our_models_survives_hostile_query_strings(signed_in_as, label, view):
     client = signed_in_as("superuser")
     url, with_bad_ids = admin_urls(label, view)
-    names = changelist_names(client, url) if view == "changelist" else ADMIN_PAGE_NAMES
-    assert_never_a_server_error(client, url, hostile_queries(names))
+    if view == "changelist":
+        assert_never_a_server_error(client, url, hostile_queries(changelist_names(client, url)) + ALONE)
+    else:
+        assert_never_a_server_error(client, url, hostile_queries(ADMIN_PAGE_NAMES))
     for bad in with_bad_ids:
         assert client.get(bad).status_code < 500, bad
 
@@ -160,7 +164,7 @@ def test_a_drill_down_year_past_any_date_is_a_bad_filter(signed_in_as):
 # Forms --------------------------------------------------------------------------------------
 
 FORMS = sorted(name for name, rule in MATRIX.items() if isinstance(rule, Form))
-FORM_VALUES = [NUL, LONG, "'", "<script>alert(1)</script>", "99999999999999999999"]
+FORM_VALUES = [NUL, LONG, "abc'<script>alert(1)</script>", "99999999999999999999"]
 
 
 def form_fields(client, url: str) -> list[str]:
@@ -177,14 +181,14 @@ def test_every_form_survives_hostile_posts(signed_in_as, world, who, name):  # n
     fields = form_fields(client, url)
     for value in FORM_VALUES:
         data = dict.fromkeys([*fields, "nosuch"], value)
-        as_form = client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
-        as_upload = client.post(url, data)  # multipart, as a form with a file input sends it
+        response = client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
 
-        assert as_form.status_code < 500, f"POST {name} {value[:10]!r}: {as_form.status_code}"
-        assert as_upload.status_code < 500, f"POST {name} (multipart) {value[:10]!r}: {as_upload.status_code}"
+        assert response.status_code < 500, f"POST {name} {value[:10]!r}: {response.status_code}"
         if value == NUL:
-            assert as_form.status_code == 400
-            assert as_upload.status_code in (400, 403)  # the form's own check, or the service's refusal
+            assert response.status_code == 400
+            # Sent multipart, as a form with a file input is: the middleware leaves such a body to
+            # the upload checks, and the form's own fields refuse the NUL (or the person is refused).
+            assert client.post(url, data).status_code in (400, 403)
 
 
 @pytest.mark.parametrize("file_name", ["é" * 300 + ".txt", "a" * 5_000 + ".txt", "../../etc/passwd", "nul\x00.txt"])
@@ -209,6 +213,7 @@ def test_a_file_name_too_long_to_keep_is_explained(signed_in_as, world):  # noqa
     ]
 
 
+# An over-long username is the sign-in work's own test (issue 12, point 3).
 @pytest.mark.parametrize("value", [NUL, "'", "<script>alert(1)</script>"])
 def test_signing_in_with_hostile_input_is_not_a_server_error(client, world, value):  # noqa: F811
     response = client.post(
