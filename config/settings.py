@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whatever a signed-in person is shown says Cache-Control: no-store.
+    "tracker.middleware.private_never_cached",
+    # A NUL character anywhere in a request is refused with a 400 before any view sees it.
+    "tracker.middleware.refuse_null_characters",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

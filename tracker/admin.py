@@ -17,13 +17,16 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import PasswordResetForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions
@@ -44,6 +47,24 @@ from .models import (
 )
 
 
+class DrillDownChangeList(ChangeList):
+    """Django's list, with a date drill-down year too large for a date (?due_date__year=99999999999999999999)
+    taken as a bad filter, as a year in letters already is, not a server error."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class TrackerAdmin(admin.ModelAdmin):
+    """What every admin page of ours shares: the list above."""
+
+    def get_changelist(self, request, **kwargs):
+        return DrillDownChangeList
+
+
 class ReadOnly:
     """Readable here, nothing more: for the plan's records and the append-only logs."""
 
@@ -57,19 +78,34 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, TrackerAdmin):
     pass
 
 
-class NoRevertHistoryAdmin(SimpleHistoryAdmin):
+def require_id_of(model, value: str) -> None:
+    """404 for an id in the address that could not be one of this model's: simple-history's views
+    pass it straight to a query, where "abc" for a number is a server error, not a missing page."""
+    try:
+        model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404(f"No {model._meta.verbose_name} has the id {value!r}") from None
+
+
+class NoRevertHistoryAdmin(SimpleHistoryAdmin, TrackerAdmin):
     # Links typed without a scheme are taken as https, as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def history_view(self, request, object_id, extra_context=None):
+        require_id_of(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history hides the revert button when reverting is disabled,
         # but still saves a POST to this view, checking only view permission.
         if request.method == "POST":
             raise PermissionDenied("Reverting from history is disabled: history is a record, not an undo.")
+        require_id_of(self.model, object_id)
+        require_id_of(self.model.history.model, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -124,6 +124,17 @@ EVIDENCE_TYPES = {
 }
 
 
+# A file system takes names of up to 255 bytes; storage may add a few characters to make one unique.
+FILE_NAME_MAX_BYTES = 200
+
+
+def check_file_name_length(upload) -> None:
+    """A name the file system cannot hold is refused here, not by a failed save (letters such as é
+    take two bytes or more, so the limit is counted in bytes)."""
+    if len(upload.name.encode()) > FILE_NAME_MAX_BYTES:
+        raise forms.ValidationError("The file's name is too long to keep: rename it to something shorter")
+
+
 def check_evidence_file(upload) -> None:
     """Size and type, judged from the content as well as the name."""
     extension = Path(upload.name).suffix.lower()
@@ -156,7 +167,7 @@ class EvidenceForm(TrackerForm):
         label="File",
         required=False,
         help_text="PDF, Word, Excel, PowerPoint, OpenDocument, image, text or CSV",
-        validators=[check_evidence_file],
+        validators=[check_file_name_length, check_evidence_file],
     )
     url = url_field("Or a link", help_text="A link to the evidence on the force intranet, for example")
 
@@ -361,6 +372,8 @@ class FindingForm(TrackerModelForm):
         parent, kind = cleaned.get("parent"), cleaned.get("kind")
         if parent and kind != Finding.Kind.RECOMMENDATION:
             self.add_error("parent", "Only a recommendation sits under a cause of concern")
+        if kind and (refusal := self.instance.kind_change_refusal(kind)):
+            self.add_error("kind", refusal)
         return cleaned
 
 

@@ -3,6 +3,8 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from . import logs
 
@@ -18,7 +20,7 @@ def content_security_policy(get_response):
     return middleware
 
 
-# Health check (issue 15) -----------------------------------------------------------------------
+# Health check ---------------------------------------------------------------------------------------
 
 
 def health_check(get_response):
@@ -42,7 +44,25 @@ def health_check(get_response):
     return middleware
 
 
-# Request log (issue 15) ---------------------------------------------------------------------------
+# Private pages --------------------------------------------------------------------------------------
+
+
+def private_never_cached(get_response):
+    """Nothing a signed-in person is shown is kept by a shared proxy or the browser's history:
+    every page, export and evidence download to them says Cache-Control: no-store, unless the
+    view chose its own caching. Sits after the authentication middleware, so static files
+    (answered earlier, by WhiteNoise) keep theirs."""
+
+    def middleware(request):
+        response = get_response(request)
+        if request.user.is_authenticated and "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
+        return response
+
+    return middleware
+
+
+# Request log ----------------------------------------------------------------------------------------
 
 
 class RequestLog:
@@ -85,3 +105,39 @@ class RequestLog:
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
             request.refusal = str(exception) or "Permission denied"
+
+
+# NUL characters -------------------------------------------------------------------------------------
+
+
+def _holds_null_character(request) -> bool:
+    """A NUL anywhere in the address, the query string or a posted form (names or values).
+
+    Multipart bodies (file uploads) are left unread here, for the upload checks to see
+    first; their text fields are Django form fields, which refuse a NUL themselves.
+    """
+    if "\x00" in request.path_info:
+        return True
+    data = [request.GET]
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        data.append(request.POST)
+    return any(
+        "\x00" in name or any("\x00" in value for value in values) for query in data for name, values in query.lists()
+    )
+
+
+def refuse_null_characters(get_response):
+    """Answer 400, with a page that says why, to a request holding a NUL character.
+
+    PostgreSQL refuses a NUL in any text it is sent, so one in a filter of the admin's lists
+    (or anywhere a value reaches a query unvalidated) would otherwise be a server error. No
+    one types one: it is a mistake in a pasted address or someone probing, and is refused
+    in one place, before any view.
+    """
+
+    def middleware(request):
+        if _holds_null_character(request):
+            return render(request, "tracker/null_character.html", status=400)
+        return get_response(request)
+
+    return middleware

@@ -311,6 +311,19 @@ class Finding(models.Model):
     def addressed_to(self) -> str:
         return self.addressee or "The force"
 
+    def kind_change_refusal(self, kind: str) -> str:
+        """Why this finding may not become `kind`, or "" if it may: a cause of concern keeps its kind
+        while recommendations sit under it (the findings tree holds from the children's side too)."""
+        if not self.pk or kind == FindingKind.CAUSE_OF_CONCERN:
+            return ""
+        children = list(self.children.order_by("pk").values_list("reference", flat=True))
+        if not children:
+            return ""
+        return (
+            f"This cause of concern has recommendations under it ({', '.join(children)}): it stays a cause of"
+            " concern until they are moved to another or removed."
+        )
+
     @property
     def display_name(self) -> str:
         """How the site names a finding: its reference, then its title if it has one ("Rec1: Supervision")."""

@@ -217,6 +217,8 @@ def add_judgement(
 
 
 def _check_parent(finding: Finding) -> None:
+    if refusal := finding.kind_change_refusal(finding.kind):
+        raise ActionRefused(refusal)
     parent = finding.parent
     if parent is None:
         return
