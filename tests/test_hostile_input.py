@@ -217,8 +217,7 @@ def test_a_file_name_too_long_to_keep_is_explained(signed_in_as, world):  # noqa
     ]
 
 
-# An over-long username is the sign-in work's own test (issue 12, point 3).
-@pytest.mark.parametrize("value", [NUL, "'", "<script>alert(1)</script>"])
+@pytest.mark.parametrize("value", [NUL, "'", "<script>alert(1)</script>", "a" * 5000])
 def test_signing_in_with_hostile_input_is_not_a_server_error(client, world, value):  # noqa: F811
     response = client.post(
         reverse("login"),

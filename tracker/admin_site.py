@@ -12,9 +12,10 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from . import permissions
+from .forms import UsernameWithinLimit
 
 
-class TrackerAdminAuthenticationForm(AdminAuthenticationForm):
+class TrackerAdminAuthenticationForm(UsernameWithinLimit, AdminAuthenticationForm):
     def confirm_login_allowed(self, user):
         # The checks of AuthenticationForm (an active account), then ours instead of is_staff.
         super(AdminAuthenticationForm, self).confirm_login_allowed(user)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
@@ -32,6 +33,25 @@ class TrackerFormRenderer(DjangoTemplates):
 
     form_template_name = "tracker/forms/form.html"
     field_template_name = "tracker/forms/field.html"
+
+
+class UsernameWithinLimit:
+    """For a sign-in form: a username longer than any account can have is a form error, before anyone is asked.
+
+    Django's sign-in form passes whatever was typed to authenticate(), and the sign-in log
+    (django-axes) cannot store a username longer than its column.
+    """
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        limit = User._meta.get_field("username").max_length
+        if len(username) > limit:
+            raise forms.ValidationError(f"Enter a username of {limit} characters or fewer")
+        return username
+
+
+class SignInForm(UsernameWithinLimit, AuthenticationForm):
+    pass
 
 
 class TrackerFormMixin:
