@@ -3,16 +3,24 @@
 Each database backs up with its own tool, which copies a consistent
 snapshot while the site keeps running: SQLite's online backup API, and
 PostgreSQL's pg_dump (custom format, restored with pg_restore). Evidence
-files go into a tar archive beside the database copy.
+files go into a tar archive beside the database copy. A manifest gives the
+SHA-256 and size of each part, and everything is readable by its owner only.
+
+Restore is all or nothing: every part is checked against the manifest and
+staged (the evidence unpacked beside MEDIA_ROOT, the SQLite copy checked)
+before anything changes; then the database is replaced and the evidence
+folder swapped in, and if any of that fails, both are put back as they were.
 """
 
 import datetime
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -56,15 +64,34 @@ def _run(command: list[str]) -> None:
         raise BackupError(f"{command[0]} failed: {error.stderr.strip()}") from None
 
 
+def _private_file(path: Path) -> Path:
+    """Create an empty file that only its owner can read or write."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
+def _describe(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+
+
 def back_up(folder: Path) -> Path:
     """Write a new backup into a fresh folder inside `folder`; return that folder."""
     vendor = connection.vendor
     if vendor not in DATABASE_FILES:
         raise BackupError(f"Backups of {vendor} databases are not supported.")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S-%f")
-    target = Path(folder) / f"tracker-backup-{stamp}"
-    target.mkdir(parents=True)
-    database = target / DATABASE_FILES[vendor]
+    folder = Path(folder)
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        folder.chmod(0o700)
+    target = folder / f"tracker-backup-{stamp}"
+    target.mkdir(mode=0o700)
+    target.chmod(0o700)
+    database = _private_file(target / DATABASE_FILES[vendor])
     if vendor == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(database) as copy:
@@ -73,17 +100,20 @@ def back_up(folder: Path) -> Path:
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(database), *_postgres_args()])
     media = Path(settings.MEDIA_ROOT)
-    with tarfile.open(target / EVIDENCE_FILE, "w:gz") as archive:
+    evidence = _private_file(target / EVIDENCE_FILE)
+    with tarfile.open(evidence, "w:gz") as archive:
         if media.exists():
             archive.add(media, arcname="media")
-    manifest = {"database": vendor, "made_at": stamp, "media_root": str(media)}
-    (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+    parts = {path.name: _describe(path) for path in (database, evidence)}
+    manifest = {"database": vendor, "made_at": stamp, "media_root": str(media), "parts": parts}
+    _private_file(target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+    for path in (database, evidence, target / MANIFEST_FILE):
+        path.chmod(0o600)
     return target
 
 
-def restore(backup: Path) -> None:
-    """Replace the database and the evidence files with those in a backup folder."""
-    backup = Path(backup)
+def _checked_parts(backup: Path) -> tuple[Path, Path]:
+    """The database part and the evidence part, each checked against the manifest."""
     try:
         manifest = json.loads((backup / MANIFEST_FILE).read_text())
     except (OSError, ValueError):
@@ -91,35 +121,116 @@ def restore(backup: Path) -> None:
     vendor = connection.vendor
     if manifest.get("database") != vendor:
         raise BackupError(f"This backup is of a {manifest.get('database')} database; this site uses {vendor}.")
-    database = backup / DATABASE_FILES[vendor]
-    if not database.exists():
-        raise BackupError(f"The backup has no {database.name}.")
-    if vendor == "sqlite":
+    parts = manifest.get("parts")
+    if not isinstance(parts, dict):
+        raise BackupError(f"{MANIFEST_FILE} lists no parts with their checksums, so the backup cannot be checked.")
+    for name in (DATABASE_FILES[vendor], EVIDENCE_FILE):
+        path = backup / name
+        if not path.is_file():
+            raise BackupError(f"The backup has no {name}.")
+        if name not in parts or _describe(path) != parts[name]:
+            raise BackupError(f"{name} does not match its checksum in {MANIFEST_FILE}: it is damaged or was changed.")
+    return backup / DATABASE_FILES[vendor], backup / EVIDENCE_FILE
+
+
+def _stage_evidence(archive: Path, media: Path) -> Path:
+    """Unpack the evidence into a new folder beside MEDIA_ROOT; return the folder to swap in."""
+    media.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=media.name + ".restoring-", dir=media.parent))
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(staging, filter="data")
+    except (OSError, tarfile.TarError, EOFError) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BackupError(f"{archive.name} cannot be unpacked: {error}") from None
+    restored = staging / "media"
+    restored.mkdir(exist_ok=True)
+    return staging
+
+
+def _check_sqlite_copy(database: Path) -> None:
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as copy:
+            result = copy.execute("PRAGMA integrity_check").fetchone()
+        copy.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"{database.name} is not a readable SQLite database: {error}") from None
+    if result != ("ok",):
+        raise BackupError(f"{database.name} fails SQLite's integrity check: {result[0]}")
+
+
+def _replace_database(database: Path, safety: Path) -> None:
+    """Keep a copy of the live database in `safety`, then replace the live database with the backup."""
+    if connection.vendor == "sqlite":
         connection.ensure_connection()
-        with sqlite3.connect(database) as source:
+        with sqlite3.connect(safety) as kept:
+            connection.connection.backup(kept)
+        kept.close()
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as source:
             source.backup(connection.connection)
         source.close()
     else:
-        _run(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                *_postgres_args(),
-                str(database),
-            ]
-        )
+        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(safety), *_postgres_args()])
+        _pg_restore(database)
+
+
+def _pg_restore(dump: Path) -> None:
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *_postgres_args(), str(dump)])
+
+
+def _put_database_back(safety: Path) -> None:
+    if connection.vendor == "sqlite":
+        with sqlite3.connect(safety) as kept:
+            kept.backup(connection.connection)
+        kept.close()
+    else:
+        _pg_restore(safety)
+
+
+def restore(backup: Path) -> None:
+    """Replace the database and the evidence files with those in a backup folder, or change nothing.
+
+    Raises BackupError whose message says whether anything was changed.
+    """
+    backup = Path(backup)
     media = Path(settings.MEDIA_ROOT)
-    with tarfile.open(backup / EVIDENCE_FILE, "r:gz") as archive:
-        staging = media.with_name(media.name + ".restoring")
+    work = None
+    try:
+        database, evidence = _checked_parts(backup)
+        if connection.vendor == "sqlite":
+            _check_sqlite_copy(database)
+        work = Path(tempfile.mkdtemp(prefix="tracker-restore-"))
+        safety = _private_file(work / "database-before-restore")
+        staging = _stage_evidence(evidence, media)
+    except (BackupError, OSError, sqlite3.Error) as error:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+        raise BackupError(f"nothing was changed. {error}") from None
+    aside = media.with_name(media.name + ".before-restore")
+    database_replaced = media_moved = False
+    try:
+        _replace_database(database, safety)
+        database_replaced = True
+        if media.exists():
+            media.rename(aside)
+            media_moved = True
+        (staging / "media").rename(media)
+    except (BackupError, OSError, sqlite3.Error) as error:
+        try:
+            if media_moved:
+                aside.rename(media)
+            if database_replaced:
+                _put_database_back(safety)
+        except (BackupError, OSError, sqlite3.Error) as undo_error:
+            raise BackupError(
+                f"the restore failed ({error}) and putting things back failed too ({undo_error}): "
+                f"the database as it was is kept in {safety}, the evidence folder as it was in "
+                f"{aside if media_moved else media}."
+            ) from None
         shutil.rmtree(staging, ignore_errors=True)
-        archive.extractall(staging, filter="data")
-        shutil.rmtree(media, ignore_errors=True)
-        restored = staging / "media"
-        if restored.exists():
-            restored.rename(media)
-        else:
-            media.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+        raise BackupError(f"everything was put back as it was. {error}") from None
+    shutil.rmtree(staging, ignore_errors=True)
+    if media_moved:
+        shutil.rmtree(aside, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)

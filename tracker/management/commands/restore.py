@@ -22,5 +22,5 @@ class Command(BaseCommand):
         try:
             restore(backup)
         except (BackupError, OSError) as error:
-            raise CommandError(f"Restore failed: {error}") from None
+            raise CommandError(f"Restore failed, {error}") from None
         self.stdout.write(f"Restored from {backup}")
