@@ -159,18 +159,23 @@ def _check_sqlite_copy(database: Path) -> None:
         raise BackupError(f"{database.name} fails SQLite's integrity check: {result[0]}")
 
 
-def _replace_database(database: Path, safety: Path) -> None:
-    """Keep a copy of the live database in `safety`, then replace the live database with the backup."""
+def _keep_database(safety: Path) -> None:
+    """Copy the live database into `safety`, so that it can be put back."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(safety) as kept:
             connection.connection.backup(kept)
         kept.close()
+    else:
+        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(safety), *_postgres_args()])
+
+
+def _replace_database(database: Path) -> None:
+    if connection.vendor == "sqlite":
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as source:
             source.backup(connection.connection)
         source.close()
     else:
-        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(safety), *_postgres_args()])
         _pg_restore(database)
 
 
@@ -207,10 +212,12 @@ def restore(backup: Path) -> None:
             shutil.rmtree(work, ignore_errors=True)
         raise BackupError(f"nothing was changed. {error}") from None
     aside = media.with_name(media.name + ".before-restore")
-    database_replaced = media_moved = False
+    database_touched = media_moved = False
     try:
-        _replace_database(database, safety)
-        database_replaced = True
+        _keep_database(safety)
+        # From here the live database may differ from the copy kept (a failed SQLite copy can stop halfway).
+        database_touched = True
+        _replace_database(database)
         if media.exists():
             media.rename(aside)
             media_moved = True
@@ -219,7 +226,8 @@ def restore(backup: Path) -> None:
         try:
             if media_moved:
                 aside.rename(media)
-            if database_replaced:
+                media_moved = False
+            if database_touched:
                 _put_database_back(safety)
         except (BackupError, OSError, sqlite3.Error) as undo_error:
             raise BackupError(
