@@ -76,6 +76,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Whatever a signed-in person is shown says Cache-Control: no-store.
     "tracker.middleware.private_never_cached",
+    # A POST larger than the evidence limit is refused with a 413 before its body is read (and
+    # its files are no longer read once they pass the limit): before any view, and before the
+    # CSRF check reads the form.
+    "tracker.middleware.refuse_oversized_uploads",
     # A NUL character anywhere in a request is refused with a 400 before any view sees it.
     "tracker.middleware.refuse_null_characters",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

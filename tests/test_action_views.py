@@ -6,12 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests import factories
+from tests import evidence_files, factories
 from tracker import services
 from tracker.models import Action, Evidence, ExtensionRequest, ProgressUpdate, SignOff
 
 S = Action.Status
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = evidence_files.pdf()
 
 
 @pytest.fixture(autouse=True)
@@ -229,8 +229,9 @@ def test_evidence_larger_than_the_limit_is_refused(client, owner, settings):
         url("action-evidence", action), {"title": "Big", "file": SimpleUploadedFile("big.pdf", PDF + b"x" * 200)}
     )
 
-    assert response.status_code == 400
-    assert b"must be smaller than" in response.content
+    # Refused as the file is read, before the form sees it (tests/test_upload_checks.py)
+    assert response.status_code == 413
+    assert b"must be smaller than 100 bytes" in response.content
     assert not Evidence.objects.exists()
 
 

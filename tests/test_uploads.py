@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests import factories
+from tests import evidence_files, factories
 from tracker.models import Evidence
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = evidence_files.pdf()
 
 
 @pytest.fixture(autouse=True)

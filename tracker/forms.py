@@ -1,8 +1,11 @@
 """One form per service, each rendered the GOV.UK way by the tracker's form renderer."""
 
 import copy
+import re
+import zipfile
 from pathlib import Path
 
+import pypdf
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -10,6 +13,7 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from PIL import Image
 
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
@@ -128,20 +132,106 @@ class ProgressForm(TrackerForm):
             del self.fields["move_to"]
 
 
+def _is_pdf(upload) -> bool:
+    """The file parses as a PDF and has at least one page."""
+    try:
+        return len(pypdf.PdfReader(upload).pages) > 0
+    except Exception:  # a parser of hostile input may fail in any way: each means "not a PDF"
+        return False
+
+
+# An office file holds XML and pictures: one that carries a program is a disguise.
+PROGRAM_NAMES = (".exe", ".dll", ".scr", ".com", ".bat", ".cmd", ".msi", ".js", ".vbs", ".ps1")
+ZIP_ENTRIES_MAX = 10_000
+
+
+def _office_zip(upload, has_its_parts) -> bool:
+    """A zip holding the parts its kind needs (`has_its_parts(archive, names)`) and no program:
+    no entry named like one, none starting with a Windows program's "MZ"."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            entries = archive.infolist()
+            names = {entry.filename for entry in entries}
+            if len(entries) > ZIP_ENTRIES_MAX or not has_its_parts(archive, names):
+                return False
+            for entry in entries:
+                if entry.filename.lower().endswith(PROGRAM_NAMES):
+                    return False
+                with archive.open(entry) as part:
+                    if part.read(2) == b"MZ":
+                        return False
+            return True
+    except Exception:  # a damaged, encrypted or odd zip fails in many ways: each means "not this kind"
+        return False
+
+
+def _is_ooxml(part_folder: str):
+    """A Word, Excel or PowerPoint file: a zip with the content types list and its own part folder."""
+
+    def has_its_parts(archive, names) -> bool:
+        return "[Content_Types].xml" in names and any(name.startswith(part_folder) for name in names)
+
+    return lambda upload: _office_zip(upload, has_its_parts)
+
+
+def _is_odf(mimetype: str):
+    """An OpenDocument file: a zip whose `mimetype` entry names its kind."""
+
+    def has_its_parts(archive, names) -> bool:
+        if "mimetype" not in names:
+            return False
+        with archive.open("mimetype") as entry:  # read no more than a mimetype needs
+            return entry.read(100).strip() == mimetype.encode()
+
+    return lambda upload: _office_zip(upload, has_its_parts)
+
+
+def _is_image(kind: str):
+    """An image of that kind (Pillow's name for it) that decodes in full; Pillow refuses a
+    decompression bomb on the way."""
+
+    def check(upload) -> bool:
+        try:
+            with Image.open(upload, formats=[kind]) as image:
+                image.load()
+            return True
+        except Exception:  # as for PDFs: any failure to decode means "not this kind of image"
+            return False
+
+    return check
+
+
+# Text that a browser would run or show as a page, if the file were ever opened in one.
+MARKUP_STARTS = re.compile(rb"<\s*(html|script|!doctype|svg|iframe|body|head)\b", re.IGNORECASE)
+
+
+def _is_text(upload) -> bool:
+    """Plain text: no NUL (so no UTF-16 or binary), and nothing like a web page near the start.
+
+    Any other bytes are text to someone: UTF-8, or Latin-1, which reads every byte."""
+    content = upload.read()
+    return b"\x00" not in content and not MARKUP_STARTS.search(content[:4096])
+
+
 EVIDENCE_TYPES = {
-    # extension: the bytes a real file of that kind starts with
-    ".pdf": [b"%PDF-"],
-    ".png": [b"\x89PNG\r\n\x1a\n"],
-    ".jpg": [b"\xff\xd8\xff"],
-    ".jpeg": [b"\xff\xd8\xff"],
-    ".docx": [b"PK\x03\x04"],
-    ".xlsx": [b"PK\x03\x04"],
-    ".pptx": [b"PK\x03\x04"],
-    ".odt": [b"PK\x03\x04"],
-    ".ods": [b"PK\x03\x04"],
-    ".txt": [],
-    ".csv": [],
+    # extension: how a real file of that kind is recognised, by its structure
+    ".pdf": _is_pdf,
+    ".png": _is_image("PNG"),
+    ".jpg": _is_image("JPEG"),
+    ".jpeg": _is_image("JPEG"),
+    ".docx": _is_ooxml("word/"),
+    ".xlsx": _is_ooxml("xl/"),
+    ".pptx": _is_ooxml("ppt/"),
+    ".odt": _is_odf("application/vnd.oasis.opendocument.text"),
+    ".ods": _is_odf("application/vnd.oasis.opendocument.spreadsheet"),
+    ".txt": _is_text,
+    ".csv": _is_text,
 }
+
+
+def evidence_limit_in_words() -> str:
+    """The evidence size limit as people say it: "10 MB", not "10.0\xa0MB"."""
+    return filesizeformat(settings.TRACKER_EVIDENCE_MAX_BYTES).replace("\xa0", " ").replace(".0 ", " ")
 
 
 # A file system takes names of up to 255 bytes; storage may add a few characters to make one unique.
@@ -162,23 +252,21 @@ def check_evidence_file(upload) -> None:
         allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in EVIDENCE_TYPES))
         raise forms.ValidationError(f"The file must be one of these types: {allowed}")
     if upload.size > settings.TRACKER_EVIDENCE_MAX_BYTES:
-        raise forms.ValidationError(
-            f"The file must be smaller than {filesizeformat(settings.TRACKER_EVIDENCE_MAX_BYTES)}"
-        )
+        raise forms.ValidationError(f"The file must be smaller than {evidence_limit_in_words()}")
     if upload.size == 0:
         raise forms.ValidationError("The file is empty")
     upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    signatures = EVIDENCE_TYPES[extension]
-    if signatures:
-        matches = any(head.startswith(signature) for signature in signatures)
-    else:  # plain text: no binary content
-        matches = b"\x00" not in head
+    try:
+        matches = EVIDENCE_TYPES[extension](upload)
+    finally:
+        upload.seek(0)
     if not matches:
-        raise forms.ValidationError(
-            f"The file's content is not a {extension.lstrip('.').upper()} file: check it is the file you meant"
-        )
+        kind = extension.lstrip(".").upper()
+        if EVIDENCE_TYPES[extension] is _is_text:
+            raise forms.ValidationError(
+                f"The file's content is not a {kind} file: it holds binary data or looks like a web page or script"
+            )
+        raise forms.ValidationError(f"The file's content is not a {kind} file: check it is the file you meant")
 
 
 class EvidenceForm(TrackerForm):

@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
@@ -138,6 +139,71 @@ def refuse_null_characters(get_response):
     def middleware(request):
         if _holds_null_character(request):
             return render(request, "tracker/null_character.html", status=400)
+        return get_response(request)
+
+    return middleware
+
+
+# Upload size ----------------------------------------------------------------------------------------
+
+# Room in a request for the form's other fields and the multipart framing around the file.
+UPLOAD_FORM_ALLOWANCE = 64 * 1024
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """Stop reading a request's files once they pass the evidence limit (in total), and say so
+    on the request. Put first among the handlers, it sees every chunk before it is stored."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.upload_too_large = True
+            # connection_reset: the rest of the body is left unread, not read and thrown away
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django reads no body for a Content-Length it cannot read either
+
+
+def refuse_oversized_uploads(get_response):
+    """Answer 413, with a page that gives the limit, to a POST larger than the evidence limit.
+
+    Every POST, not only the evidence page's: that page is the only one that takes a file, so
+    no other form comes near the limit, while Django would read (and store on disk) any file
+    posted to any address when the CSRF check looks at the form. A request that says it is too
+    large is refused before its body is read. Django never reads past the length a request
+    says (nothing, when it says none), and within that UploadSizeLimit stops reading as soon
+    as the files pass the limit, so a file just over it is not stored either. The form's own
+    check of the size stays, for files that reach it another way.
+    """
+    from .forms import evidence_limit_in_words
+
+    def too_large(request):
+        return render(request, "tracker/upload_too_large.html", {"limit": evidence_limit_in_words()}, status=413)
+
+    def middleware(request):
+        if request.method == "POST":
+            limit = settings.TRACKER_EVIDENCE_MAX_BYTES
+            if _declared_length(request) > limit + UPLOAD_FORM_ALLOWANCE:
+                return too_large(request)
+            if request.content_type == "multipart/form-data":
+                request.upload_handlers.insert(0, UploadSizeLimit(request, limit))
+                request.POST  # noqa: B018 - read the form now, while the handler can stop it
+                if getattr(request, "upload_too_large", False):
+                    return too_large(request)
         return get_response(request)
 
     return middleware
