@@ -55,7 +55,7 @@ test: lint
 	else echo "Browser tests: SKIPPED, no Chromium at $(CHROMIUM) (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"; fi
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-# PNGs of the main pages as each demo account sees them, into docs/screenshots/ (needs Chromium too).
+# PNGs of the main pages as each demo account sees them, into screenshots/, which git ignores (needs Chromium too).
 screenshots: $(VENV)/.dev
 	$(BIN)/python -m tests.browser.screenshots
 
