@@ -252,22 +252,6 @@ def test_burn_up_counts_creations_sign_offs_and_withdrawals_from_history(inspect
     ]
 
 
-def test_burn_up_counts_an_action_done_the_first_time_it_is_signed_off():
-    def at(day):
-        return timezone.make_aware(datetime.datetime(2025, 1, day, 9))
-
-    rows = [
-        (1, "+", "not_started", at(1)),
-        (1, "~", "signed_off", at(5)),
-        (1, "~", "signed_off", at(9)),  # a later save of a signed-off action
-    ]
-
-    assert charts.burn_up(rows) == [
-        charts.Point(datetime.date(2025, 1, 1), 0, 1),
-        charts.Point(datetime.date(2025, 1, 5), 1, 1),
-    ]
-
-
 def test_burn_up_chart_and_table_render_on_the_inspection_page(client, auditor, inspection, burn_up_plan):
     client.force_login(auditor)
 
