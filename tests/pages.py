@@ -1,5 +1,6 @@
 """What the inspection and finding page tests share: the main part of a page, the queries a page costs,
-the pages' addresses, the section 55 sentence for an old report, and a finding ready to be discharged."""
+the pages' addresses, the section 55 sentence for an old report, a finding ready to be discharged, and a
+finding's edit form as posted."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -33,3 +34,18 @@ def ready_to_discharge(finding, owner, reviewer):
     signed = factories.ActionFactory(finding=finding, owner=owner, signed_off=True)
     factories.SignOffFactory(action=signed, decided_by=reviewer)
     factories.ActionFactory(finding=finding, owner=owner, withdrawn=True)
+
+
+def edit_data(finding, **changes):
+    """The finding's edit form as saved, with `changes`."""
+    data = {
+        "kind": finding.kind,
+        "reference": finding.reference,
+        "title": finding.title,
+        "text": finding.text,
+        "addressee": finding.addressee,
+        "register_id": finding.register_id,
+    }
+    if finding.is_summary:
+        data["is_summary"] = "on"
+    return {**data, **changes}

@@ -4,7 +4,7 @@ recommendation may sit, and that a discharged finding cannot be changed."""
 import pytest
 
 from tests import factories
-from tests.pages import ready_to_discharge, url
+from tests.pages import edit_data, ready_to_discharge, url
 from tracker import services
 from tracker.models import Finding
 
@@ -146,20 +146,6 @@ def test_adding_a_finding_is_not_found_without_a_role(client, nobody, inspection
     client.force_login(nobody)
 
     assert client.get(create_url(inspection)).status_code == 404
-
-
-def edit_data(finding, **changes):
-    data = {
-        "kind": finding.kind,
-        "reference": finding.reference,
-        "title": finding.title,
-        "text": finding.text,
-        "addressee": finding.addressee,
-        "register_id": finding.register_id,
-    }
-    if finding.is_summary:
-        data["is_summary"] = "on"
-    return {**data, **changes}
 
 
 def test_lead_edits_a_finding_and_only_changes_are_saved(client, lead, finding):

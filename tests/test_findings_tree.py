@@ -4,7 +4,7 @@ cause of concern with recommendations under it stays one until they are moved or
 import pytest
 
 from tests import factories
-from tests.pages import url
+from tests.pages import edit_data, url
 from tracker import services
 from tracker.models import Finding
 from tracker.permissions import ActionRefused
@@ -15,18 +15,6 @@ def recommendation(cause):
     return factories.FindingFactory(
         inspection=cause.inspection, kind=Finding.Kind.RECOMMENDATION, reference="Rec1", parent=cause
     )
-
-
-def edit_data(finding, **changes):
-    data = {
-        "kind": finding.kind,
-        "reference": finding.reference,
-        "title": finding.title,
-        "text": finding.text,
-        "addressee": finding.addressee,
-        "register_id": finding.register_id,
-    }
-    return {**data, **changes}
 
 
 @pytest.mark.parametrize("kind", [Finding.Kind.AREA_FOR_IMPROVEMENT, Finding.Kind.RECOMMENDATION])
