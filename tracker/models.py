@@ -5,6 +5,7 @@ Models answer questions; every write that matters lives in tracker/services.py.
 
 import datetime
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -852,7 +853,8 @@ class SignOff(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("Sign-offs are append-only: a decision cannot be deleted.")
 
-    def compute_hash(self) -> str:
+    def canonical_content(self) -> bytes:
+        """What the record's link covers: its decision, who made it and when, and the hash of the record before it."""
         content = {
             "action": self.action_id,
             "finding": self.finding_id,
@@ -862,8 +864,18 @@ class SignOff(models.Model):
             "decided_at": self.decided_at.astimezone(datetime.UTC).isoformat(),
             "previous_hash": self.previous_hash,
         }
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self, key: bytes) -> str:
+        """The record's link in the chain: HMAC-SHA256 of its content under the audit key (tracker/audit.py).
+
+        Without the key, which is kept outside the database, nobody can make a link that verifies.
+        """
+        return hmac.new(key, self.canonical_content(), hashlib.sha256).hexdigest()
+
+    def unkeyed_hash(self) -> str:
+        """The plain SHA-256 link of chains written before AUDIT_KEY existed: only `verify_audit --rekey` reads it."""
+        return hashlib.sha256(self.canonical_content()).hexdigest()
 
 
 class SignOffChain(models.Model):
