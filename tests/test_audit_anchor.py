@@ -1,5 +1,6 @@
 """verify_audit --anchor FILE: the chain's head kept outside the database, which catches truncation and rollback."""
 
+import datetime
 import io
 import stat
 
@@ -129,7 +130,10 @@ def test_the_newest_decision_deleted_with_the_head_rolled_back_is_caught_by_an_e
         verify("--anchor", str(anchor_file))
 
     assert "The sign-off record has been tampered with:" in str(caught.value)
-    assert "saw 3 sign-offs, but the chain now holds 2: the newest were removed" in str(caught.value)
+    taken = held(anchor_file).taken.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    assert f"The anchor taken {taken} saw 3 sign-offs, but the chain now holds 2: the newest were removed" in str(
+        caught.value
+    )
     assert anchor_file.read_text() == before  # a failed check does not move the anchor
 
 

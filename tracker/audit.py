@@ -82,9 +82,12 @@ class Anchor:
     hash: str
     taken: datetime.datetime
 
+    @property
+    def taken_text(self) -> str:
+        return self.taken.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
+
     def line(self) -> str:
-        taken = self.taken.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
-        return f"tracker-audit-anchor length={self.length} hash={self.hash or '-'} taken={taken}"
+        return f"tracker-audit-anchor length={self.length} hash={self.hash or '-'} taken={self.taken_text}"
 
     @classmethod
     def parse(cls, text: str) -> "Anchor":
@@ -102,7 +105,7 @@ class Anchor:
         return cls(int(length), hash_, moment)
 
     def describe(self) -> str:
-        return f"the anchor taken {self.line().rpartition('taken=')[2]}"
+        return f"the anchor taken {self.taken_text}"
 
 
 # Checking -----------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ def anchor_problems(anchor: Anchor, report: ChainReport) -> list[str]:
         return []
     if report.length < anchor.length:
         return [
-            f"{anchor.describe().capitalize()} saw {anchor.length} sign-offs, but the chain now holds "
+            f"The anchor taken {anchor.taken_text} saw {anchor.length} sign-offs, but the chain now holds "
             f"{report.length}: the newest were removed and the chain's head rolled back (or the database was "
             "restored from an older backup)."
         ]
