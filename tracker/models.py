@@ -813,9 +813,10 @@ class SignOff(models.Model):
     comment = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=clock.now, editable=False)
-    # The tamper-evident chain: each record's hash covers its content and the
-    # hash of the record before it, so a record changed or removed outside the
-    # application breaks the chain (see verify_audit).
+    # The tamper-evident chain: each record's hash is an HMAC, under AUDIT_KEY (kept
+    # outside the database), of its content and the hash of the record before it,
+    # so a record changed or removed outside the application breaks the chain (see
+    # tracker/audit.py and verify_audit).
     previous_hash = models.CharField(max_length=64, blank=True)
     record_hash = models.CharField(max_length=64, blank=True)
 
@@ -883,7 +884,8 @@ class SignOffChain(models.Model):
 
     Locking it serialises appends, so two decisions at once cannot both link
     to the same predecessor; and it remembers the newest hash, so removing the
-    newest records is noticed too.
+    newest records is noticed too, unless the head is rolled back with them:
+    an anchor kept outside the database catches that (verify_audit --anchor).
     """
 
     last_hash = models.CharField(max_length=64, blank=True)
