@@ -113,11 +113,16 @@ class Anchor:
 
 @dataclass
 class ChainReport:
-    problems: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # records whose hash does not match their content
+    unlinked: list[str] = field(default_factory=list)  # records not following the one before; the head
+    anchored: list[str] = field(default_factory=list)  # what an earlier anchor saw and the chain no longer holds
     length: int = 0
     last_hash: str = ""
-    unmatched: int = 0  # records whose hash does not match their content under the link used
     hash_at_anchor: str | None = None  # the record_hash at the anchor's position, when the chain reaches it
+
+    @property
+    def problems(self) -> list[str]:
+        return self.changed + self.unlinked + self.anchored
 
     def anchor(self) -> Anchor:
         return Anchor(self.length, self.last_hash, clock.now())
@@ -131,13 +136,12 @@ def walk_chain(link: Link, *, anchor: Anchor | None = None) -> ChainReport:
         report.length += 1
         if sign_off.previous_hash != previous_hash:
             where = f"after sign-off #{last.pk}" if last else "before the first sign-off"
-            report.problems.append(
+            report.unlinked.append(
                 f"Sign-off #{sign_off.pk} does not follow the record before it: "
                 f"a record {where} was removed or altered."
             )
         if link(sign_off) != sign_off.record_hash:
-            report.unmatched += 1
-            report.problems.append(f"Sign-off #{sign_off.pk} has been changed since it was recorded.")
+            report.changed.append(f"Sign-off #{sign_off.pk} has been changed since it was recorded.")
         if anchor is not None and report.length == anchor.length:
             report.hash_at_anchor = sign_off.record_hash
         previous_hash, last = sign_off.record_hash, sign_off
@@ -145,7 +149,7 @@ def walk_chain(link: Link, *, anchor: Anchor | None = None) -> ChainReport:
     head = SignOffChain.objects.filter(pk=1).first()
     head_hash, head_length = (head.last_hash, head.length) if head else ("", 0)
     if head_hash != previous_hash or head_length != report.length:
-        report.problems.append(
+        report.unlinked.append(
             f"The chain should hold {head_length} sign-offs ending in {head_hash[:12] or 'nothing'}, "
             f"but holds {report.length} ending in {previous_hash[:12] or 'nothing'}: records were removed or added "
             "outside the application."
@@ -174,16 +178,16 @@ def anchor_problems(anchor: Anchor, report: ChainReport) -> list[str]:
 def check_chain(anchor: Anchor | None = None) -> ChainReport:
     """The chain under AUDIT_KEY, and against an earlier anchor if one is given."""
     report = walk_chain(keyed_link(audit_key()), anchor=anchor)
-    if report.length and report.unmatched == report.length:
+    if report.length and len(report.changed) == report.length:
         # Not one record matches: list them all and the one cause is lost in the list.
-        report.problems = [_none_match(report.length)]
+        report.changed = [_none_match(report.length)]
     if anchor is not None:
-        report.problems += anchor_problems(anchor, report)
+        report.anchored = anchor_problems(anchor, report)
     return report
 
 
 def _none_match(length: int) -> str:
-    if not walk_chain(SignOff.unkeyed_hash).problems:
+    if not walk_chain(SignOff.unkeyed_hash).changed:
         return (
             f"None of the {length} sign-offs has a link made with AUDIT_KEY, but they form a chain of plain "
             "SHA-256 links. Either the database comes from a version before AUDIT_KEY and was never re-keyed "
