@@ -2,7 +2,12 @@
 
 import datetime
 import io
+import os
+import secrets
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -12,6 +17,8 @@ from tests import factories
 from tests.forgery import delete_newest_and_roll_back_head, raw, relink
 from tracker import audit, services
 from tracker.models import SignOff
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def verify(*args: str) -> str:
@@ -194,3 +201,34 @@ def test_an_anchor_in_a_folder_that_does_not_exist_is_refused_with_a_clear_messa
 def test_an_anchor_path_that_is_a_folder_is_refused_with_a_clear_message(decisions, tmp_path):
     with pytest.raises(CommandError, match=r"The anchor file .* cannot be read: Is a directory"):
         verify("--anchor", str(tmp_path))
+
+
+# The nightly job's interface (docs/deploy.md): exit 0 and one line when intact; exit 1 and sentences when not.
+
+
+def test_the_nightly_command_exits_0_with_one_line_then_1_with_a_sentence_and_no_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "SILENCED_SYSTEM_CHECKS"}}
+    env |= {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.sqlite3'}",
+        "EMAIL_HOST": "relay.example.police.uk",
+        "TRACKER_SITE_URL": "https://tracker.example.police.uk",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    anchor_file = tmp_path / "audit-anchor"
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "manage.py", *args]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+
+    assert manage("migrate", "--noinput", "-v0").returncode == 0
+    intact = manage("verify_audit", "--anchor", str(anchor_file))
+    assert (intact.returncode, intact.stdout.count("\n"), intact.stderr) == (0, 1, "")
+    assert intact.stdout.startswith("The sign-off record is intact: 0 decisions")
+
+    anchor_file.write_text("tracker-audit-anchor length=2 hash=-\n")
+    garbled = manage("verify_audit", "--anchor", str(anchor_file))
+    assert garbled.returncode == 1
+    assert garbled.stderr.startswith(f"CommandError: The anchor file {anchor_file} is not one verify_audit wrote")
+    assert "Traceback" not in garbled.stderr
