@@ -6,8 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
 BIN = $(VENV)/bin
-# Tests run with DEBUG off, as in production; this key exists only for them.
-TEST_ENV = SECRET_KEY=test-only-not-a-secret DEBUG=
+# Tests run with DEBUG off, as in production; these keys exist only for them.
+TEST_ENV = SECRET_KEY=test-only-not-a-secret AUDIT_KEY=test-only-audit-key-not-a-secret-either DEBUG=
 
 .PHONY: run test lint format migrate seed screenshots clean
 

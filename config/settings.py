@@ -1,6 +1,7 @@
 """The one settings module: every deployment difference comes from the environment.
 
 SECRET_KEY      required unless DEBUG is on
+AUDIT_KEY       signs the sign-off chain; its own secret, required unless DEBUG is on
 DEBUG           "1"/"true" for local development; off by default
 DATABASE_URL    e.g. postgres://user@host:5432/name; default a SQLite file in the project
 ALLOWED_HOSTS   comma-separated host names
@@ -9,7 +10,7 @@ Email           EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 LOG_LEVEL       INFO by default; one JSON line per event on standard output
 
 With DEBUG off, tracker/checks.py refuses to run without a mail server, a real
-TRACKER_SITE_URL and a MEDIA_ROOT outside the checkout (see the README).
+TRACKER_SITE_URL, a MEDIA_ROOT outside the checkout and an AUDIT_KEY (see the README).
 """
 
 import datetime
@@ -44,6 +45,11 @@ if not SECRET_KEY:
         )
     # Only ever used with DEBUG on, on a developer's own machine.
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (DEBUG only, never deployed)
+
+# The key each sign-off's link in the tamper-evident chain is signed with (tracker/audit.py): its own
+# secret, kept outside the database and its backups. Only development has a default; with DEBUG off it
+# must be set, at least 32 characters and not SECRET_KEY (tracker.E004).
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "") or ("django-insecure-audit-key-local-development-only" if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 

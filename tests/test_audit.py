@@ -1,25 +1,23 @@
-"""The tamper-evident chain over sign-off decisions, and verify_audit."""
+"""The tamper-evident chain over sign-off decisions, and verify_audit: each link an HMAC under AUDIT_KEY."""
 
+import hashlib
+import hmac
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from tests import factories
-from tracker import services
+from tests.forgery import raw, relink
+from tracker import audit, services
 from tracker.models import SignOff
 
 
-def verify() -> str:
+def verify(*args: str) -> str:
     out = io.StringIO()
-    call_command("verify_audit", stdout=out)
+    call_command("verify_audit", *args, stdout=out)
     return out.getvalue()
-
-
-def raw(sql: str, *params) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @pytest.fixture
@@ -42,8 +40,19 @@ def test_each_decision_links_to_the_one_before(decisions):
 
 
 @pytest.mark.django_db
+def test_each_link_is_an_hmac_under_the_audit_key_of_the_content_and_the_link_before(decisions):
+    second = SignOff.objects.get(pk=decisions[1].pk)
+
+    expected = hmac.new(settings.AUDIT_KEY.encode(), second.canonical_content(), hashlib.sha256).hexdigest()
+
+    assert second.record_hash == expected
+    assert second.previous_hash.encode() in second.canonical_content()
+    assert second.record_hash != second.unkeyed_hash()
+
+
+@pytest.mark.django_db
 def test_an_empty_record_is_intact():
-    assert "intact: 0 decisions" in verify()
+    assert verify() == "The sign-off record is intact: 0 decisions, none changed or removed.\n"
 
 
 @pytest.mark.django_db
@@ -95,3 +104,59 @@ def test_a_record_inserted_with_sql_is_reported(decisions, reviewer):
     with pytest.raises(CommandError, match="has been changed"):
         verify()
     assert SignOff.objects.count() == 4
+
+
+# The forger of issue 12: changes a decision, then recomputes every link so that each follows the one before.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE tracker_signoff SET comment = 'Evidence seen and accepted' WHERE id = %s",
+        "UPDATE tracker_signoff SET decision = 'approve', comment = 'x' WHERE id = %s",
+    ],
+    ids=["comment", "decision"],
+)
+def test_a_decision_changed_and_every_link_recomputed_with_plain_sha256_is_caught(decisions, change):
+    raw(change, decisions[1].pk)
+    relink(key=None)
+    # The forged chain is whole: the unkeyed check verify_audit made before AUDIT_KEY passes it.
+    assert audit.walk_chain(SignOff.unkeyed_hash).problems == []
+
+    with pytest.raises(CommandError, match="None of the 3 sign-offs has a link made with AUDIT_KEY") as caught:
+        verify()
+
+    assert "recomputed every link without the key" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_a_decision_changed_and_every_link_recomputed_under_a_wrong_key_is_caught(decisions):
+    raw("UPDATE tracker_signoff SET comment = 'Evidence seen and accepted' WHERE id = %s", decisions[1].pk)
+    relink(key=b"a guess at the audit key, 32 chars+")
+
+    with pytest.raises(CommandError, match="None of the 3 sign-offs has a link that matches it under AUDIT_KEY"):
+        verify()
+
+
+@pytest.mark.django_db
+def test_links_recomputed_under_a_wrong_key_from_the_changed_decision_on_name_each_record(decisions):
+    first, second, third = decisions
+    raw("UPDATE tracker_signoff SET decision = 'approve', comment = 'x' WHERE id = %s", second.pk)
+    relink(key=b"a guess at the audit key, 32 chars+", start=1)
+
+    with pytest.raises(CommandError) as caught:
+        verify()
+
+    message = str(caught.value)
+    assert f"Sign-off #{second.pk} has been changed" in message
+    assert f"Sign-off #{third.pk} has been changed" in message
+    assert f"#{first.pk} has been changed" not in message
+
+
+@pytest.mark.django_db
+def test_without_the_audit_key_the_command_says_what_to_set(decisions, settings):
+    settings.AUDIT_KEY = ""
+
+    with pytest.raises(CommandError, match="AUDIT_KEY is not set"):
+        verify()

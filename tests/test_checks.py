@@ -31,6 +31,7 @@ def production(settings, tmp_path):
     settings.EMAIL_HOST = "relay.example.police.uk"
     settings.TRACKER_SITE_URL = "https://tracker.example.police.uk"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_KEY = "an-audit-key-of-its-own-" + "k" * 26
     return settings
 
 
@@ -38,8 +39,12 @@ def ids(errors) -> list[str]:
     return [error.id for error in errors]
 
 
+def every_check() -> list:
+    return checks.check_mail_server() + checks.check_site_url() + checks.check_media_root() + checks.check_audit_key()
+
+
 def test_a_deployment_with_everything_set_passes_every_check(production):
-    assert checks.check_mail_server() + checks.check_site_url() + checks.check_media_root() == []
+    assert every_check() == []
 
 
 @pytest.mark.parametrize(
@@ -103,8 +108,45 @@ def test_development_is_not_checked(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     settings.TRACKER_SITE_URL = "http://127.0.0.1:8000"
     settings.MEDIA_ROOT = settings.BASE_DIR / "media"
+    settings.AUDIT_KEY = "short"
 
-    assert checks.check_mail_server() + checks.check_site_url() + checks.check_media_root() == []
+    assert every_check() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("", "AUDIT_KEY is not set"),
+        ("k" * 31, "AUDIT_KEY is only 31 characters long"),
+        ("test-only-not-a-secret-but-long-enough-to-pass", "AUDIT_KEY is the same as SECRET_KEY"),
+    ],
+    ids=["unset", "short", "secret-key"],
+)
+def test_an_audit_key_that_cannot_protect_the_sign_off_chain_is_refused(production, key, says):
+    production.SECRET_KEY = "test-only-not-a-secret-but-long-enough-to-pass"
+    production.AUDIT_KEY = key
+
+    [error] = checks.check_audit_key()
+
+    assert error.id == "tracker.E004"
+    assert says in error.msg
+    assert error.hint.startswith("Set AUDIT_KEY to a random secret of its own, at least 32 characters")
+    assert "secrets.token_urlsafe" in error.hint
+
+
+def test_an_audit_key_of_32_characters_is_enough(production):
+    production.AUDIT_KEY = "k" * 32
+
+    assert checks.check_audit_key() == []
+
+
+def test_check_deploy_and_the_server_refuse_to_run_without_an_audit_key(production):
+    production.AUDIT_KEY = ""
+
+    with pytest.raises(SystemCheckError, match=r"tracker\.E004.*AUDIT_KEY is not set"):
+        call_command("check", "--deploy")
+    with pytest.raises(ImproperlyConfigured, match=r"tracker\.E004: AUDIT_KEY is not set.* Set AUDIT_KEY"):
+        checks.refuse_to_start_if_misconfigured()
 
 
 def test_check_deploy_fails_on_a_bad_setting_with_debug_off(production):
@@ -163,7 +205,8 @@ def test_reminders_that_cannot_be_delivered_are_not_recorded_and_the_run_fails(s
 
 
 def run_settings(env: dict[str, str], code: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}}
+    kept_out = {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "AUDIT_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in kept_out}
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x" * 50, **env},
@@ -193,3 +236,15 @@ def test_the_smoke_test_environment_turns_the_redirect_and_secure_cookies_off():
         "False",
         "True",
     ]
+
+
+AUDIT_KEY = "from django.conf import settings as s; print(repr(s.AUDIT_KEY))"
+
+
+def test_development_has_an_audit_key_that_says_it_is_for_development_only():
+    assert run_settings({"DEBUG": "1"}, AUDIT_KEY) == ["'django-insecure-audit-key-local-development-only'"]
+
+
+def test_production_has_no_audit_key_unless_it_is_set():
+    assert run_settings({}, AUDIT_KEY) == ["''"]
+    assert run_settings({"AUDIT_KEY": "k" * 40}, AUDIT_KEY) == [repr("k" * 40)]

@@ -22,6 +22,7 @@ PASSWORD = "correct horse battery staple"
 def test_deploy_checks_pass_with_production_settings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
     env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "tracker.example.police.uk"}
+    env |= {"AUDIT_KEY": secrets.token_urlsafe(50)}
     # What tracker/checks.py asks of a deployment: a mail relay, the site's own address, evidence outside the code.
     env |= {
         "EMAIL_HOST": "relay.example.police.uk",

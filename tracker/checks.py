@@ -97,7 +97,41 @@ def check_media_root(app_configs=None, **kwargs) -> list[Error]:
     return []
 
 
-# tracker.E004 is kept for the audit key (issue 15, point 1): its check comes with the issue that adds the key.
+AUDIT_KEY_MIN_LENGTH = 32
+
+
+@register(TAG)
+def check_audit_key(app_configs=None, **kwargs) -> list[Error]:
+    """tracker.E004: the sign-off chain is signed with a key of its own, which a guess cannot find."""
+    if settings.DEBUG:
+        return []
+    key = settings.AUDIT_KEY
+    if not key:
+        problem = (
+            "AUDIT_KEY is not set, so sign-off decisions cannot be signed, and a forged decision could not be told "
+            "from a real one."
+        )
+    elif len(key) < AUDIT_KEY_MIN_LENGTH:
+        problem = (
+            f"AUDIT_KEY is only {len(key)} characters long: a short key can be guessed, and whoever has it can forge "
+            "sign-off decisions that verify_audit accepts."
+        )
+    elif key == settings.SECRET_KEY:
+        problem = (
+            "AUDIT_KEY is the same as SECRET_KEY: the audit key must be a secret of its own, so that whoever holds "
+            "the site's configuration for one purpose cannot forge sign-off decisions with it."
+        )
+    else:
+        return []
+    return [
+        Error(
+            problem,
+            hint=f"Set AUDIT_KEY to a random secret of its own, at least {AUDIT_KEY_MIN_LENGTH} characters, kept "
+            "outside the database and its backups: make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+            id="tracker.E004",
+        )
+    ]
 
 
 def refuse_to_start_if_misconfigured() -> None:

@@ -5,6 +5,7 @@ Models answer questions; every write that matters lives in tracker/services.py.
 
 import datetime
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -812,9 +813,10 @@ class SignOff(models.Model):
     comment = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=clock.now, editable=False)
-    # The tamper-evident chain: each record's hash covers its content and the
-    # hash of the record before it, so a record changed or removed outside the
-    # application breaks the chain (see verify_audit).
+    # The tamper-evident chain: each record's hash is an HMAC, under AUDIT_KEY (kept
+    # outside the database), of its content and the hash of the record before it,
+    # so a record changed or removed outside the application breaks the chain (see
+    # tracker/audit.py and verify_audit).
     previous_hash = models.CharField(max_length=64, blank=True)
     record_hash = models.CharField(max_length=64, blank=True)
 
@@ -852,7 +854,8 @@ class SignOff(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("Sign-offs are append-only: a decision cannot be deleted.")
 
-    def compute_hash(self) -> str:
+    def canonical_content(self) -> bytes:
+        """What the record's link covers: its decision, who made it and when, and the hash of the record before it."""
         content = {
             "action": self.action_id,
             "finding": self.finding_id,
@@ -862,8 +865,18 @@ class SignOff(models.Model):
             "decided_at": self.decided_at.astimezone(datetime.UTC).isoformat(),
             "previous_hash": self.previous_hash,
         }
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def compute_hash(self, key: bytes) -> str:
+        """The record's link in the chain: HMAC-SHA256 of its content under the audit key (tracker/audit.py).
+
+        Without the key, which is kept outside the database, nobody can make a link that verifies.
+        """
+        return hmac.new(key, self.canonical_content(), hashlib.sha256).hexdigest()
+
+    def unkeyed_hash(self) -> str:
+        """The plain SHA-256 link of chains written before AUDIT_KEY existed: only `verify_audit --rekey` reads it."""
+        return hashlib.sha256(self.canonical_content()).hexdigest()
 
 
 class SignOffChain(models.Model):
@@ -871,7 +884,8 @@ class SignOffChain(models.Model):
 
     Locking it serialises appends, so two decisions at once cannot both link
     to the same predecessor; and it remembers the newest hash, so removing the
-    newest records is noticed too.
+    newest records is noticed too, unless the head is rolled back with them:
+    an anchor kept outside the database catches that (verify_audit --anchor).
     """
 
     last_hash = models.CharField(max_length=64, blank=True)

@@ -25,6 +25,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
+from tracker import audit
 from tracker.models import (
     Action,
     Evidence,
@@ -130,6 +131,7 @@ def multiply(times: int, inspection: Inspection | None = None) -> dict:
         spans = {model: model.objects.aggregate(top=Max("pk"))["top"] or 0 for model in COPIED}
         copies = [_Copy(n, spans) for n in range(1, times)]
         chain = SignOffChain.objects.select_for_update().get(pk=1)
+        key = audit.audit_key()
         previous = chain.last_hash
         for model in COPIED:
             objects = []
@@ -139,7 +141,7 @@ def multiply(times: int, inspection: Inspection | None = None) -> dict:
                     if model is SignOff:
                         # Appended to the chain in the order they are written (the chain's order is pk order).
                         obj.previous_hash = previous
-                        obj.record_hash = previous = obj.compute_hash()
+                        obj.record_hash = previous = obj.compute_hash(key)
                     objects.append(obj)
             model.objects.bulk_create(objects, batch_size=BATCH)
             written[model._meta.db_table] = len(objects)

@@ -64,6 +64,7 @@ RATIO_LIMIT = 2.0
 BIG_TABLE_ROWS = 1000
 CHILD_ENV = {
     "SECRET_KEY": "benchmark-only-not-a-secret",
+    "AUDIT_KEY": "benchmark-only-audit-key-not-a-secret",
     "DEBUG": "",
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",

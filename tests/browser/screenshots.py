@@ -53,6 +53,7 @@ def site_environment(folder: Path, password: str) -> dict[str, str]:
     return {
         **os.environ,
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_KEY": secrets.token_urlsafe(50),
         "DEBUG": "",
         "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
         "MEDIA_ROOT": str(folder / "media"),
