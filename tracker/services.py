@@ -14,8 +14,11 @@ management command calls to build the plan, an Operator naming the command.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -538,3 +541,35 @@ def discharge_finding(finding: Finding, *, by: User, comment: str = "") -> SignO
     finding = Finding.objects.with_progress().get(pk=finding.pk)
     permissions.require_discharge(by, finding)
     return _record_decision(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
+
+
+# People: single sign-on -----------------------------------------------------------------
+
+
+@transaction.atomic
+@clock.at_one_moment
+def set_roles_from_sign_on(person: User, role_names: set[str], *, mapping: dict[str, set[str]]) -> User:
+    """At each single sign-on, the roles TRACKER_SSO_ROLE_MAP names follow the identity provider's claim:
+    the person holds those of them the claim maps to and no others. Roles the mapping does not name
+    (Administrator given in the admin, say) are left as they are.
+
+    Not permissions.require_change_roles: that rule is for one person changing another's roles in the
+    admin. Here the force's directory decides, and its group membership is changed by the force's
+    identity administrators, not by the person signing in. History records no user and the reason.
+    """
+    person = _lock(User, person.pk)
+    managed = set().union(*mapping.values())
+    roles = {role.name: role for role in Group.objects.filter(name__in=managed)}
+    if unknown := sorted(managed - roles.keys()):
+        logging.getLogger("tracker").error(
+            "TRACKER_SSO_ROLE_MAP names roles that do not exist",
+            extra={"event": "sso_role_map", "reason": ", ".join(unknown)},
+        )
+    held = set(person.groups.all())
+    wanted = {role for role in held if role.name not in managed} | {roles[name] for name in role_names if name in roles}
+    if wanted != held:
+        person._history_user = None
+        person._history_date = clock.now()
+        person._change_reason = f"Single sign-on: {settings.TRACKER_SSO_ROLE_CLAIM} claim"
+        person.groups.set(wanted)
+    return person
