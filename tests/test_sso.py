@@ -313,3 +313,13 @@ def test_refused_sign_ons_lock_nobody_out(client, sso_on):
     response = sign_on(client, "olly.owner")
 
     assert response["Location"] == "/" and client.session[BACKEND_SESSION_KEY] == sso.BACKEND
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_subject_and_nobody_types_it(client, administrator):
+    person = factories.UserFactory(username="linked", sso_subject="subject-abc-123")
+    client.force_login(administrator)
+
+    page = client.get(f"/admin/tracker/user/{person.pk}/change/")
+
+    assert "subject-abc-123" in page.text and 'name="sso_subject"' not in page.text
