@@ -323,3 +323,35 @@ def test_the_admin_shows_the_subject_and_nobody_types_it(client, administrator):
     page = client.get(f"/admin/tracker/user/{person.pk}/change/")
 
     assert "subject-abc-123" in page.text and 'name="sso_subject"' not in page.text
+
+
+@pytest.mark.django_db
+def test_two_first_sign_ons_at_once_make_one_account_and_a_sentence():
+    # The other tab's sign-in made the account between this one's look-up and its save.
+    factories.UserFactory(username="twice", sso_subject="twice")
+
+    with pytest.raises(SuspiciousOperation, match="at the same moment: try again"):
+        sso.make_account(sso.Identity("twice", "twice-again", "", "", ""))
+    assert User.objects.filter(sso_subject="twice").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_id_token_from_another_issuer_signs_nobody_in(client, sso_on):
+    sso_on.OIDC_OP_ISSUER = "https://login.example.org/another-tenant/v2.0"
+
+    response = sign_on(client, "rita.reviewer")
+
+    assert response["Location"] == "/accounts/login/" and "_auth_user_id" not in client.session
+    assert "Single sign-on did not sign you in" in client.get("/accounts/login/").text
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("aud", ["another-application", ["another-application"], None])
+def test_an_id_token_for_another_application_is_refused(settings, monkeypatch, aud):
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    monkeypatch.setattr(sso.OIDCAuthenticationBackend, "verify_token", lambda self, token, **kw: {"aud": aud})
+    backend = sso.SingleSignOnBackend()
+    backend._load()
+
+    with pytest.raises(SuspiciousOperation, match="another application"):
+        backend.verify_token("a token")

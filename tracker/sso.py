@@ -30,6 +30,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import SuspiciousOperation
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -319,6 +320,13 @@ def find_or_make_account(identity: Identity):
             f"An account named {identity.username} already exists and cannot be linked to your sign-in. "
             "Ask an administrator to sort it out."
         )
+    return make_account(identity)
+
+
+def make_account(identity: Identity):
+    """A first sign-in's new account: no password, no role (the mapping may give one next)."""
+    from .models import User
+
     person = User(
         username=identity.username,
         first_name=identity.first_name,
@@ -328,7 +336,12 @@ def find_or_make_account(identity: Identity):
     )
     person.set_unusable_password()
     person._change_reason = "Single sign-on: first sign-in, account made"
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # The same person's first sign-in in two tabs at once: the other made the account.
+        raise SignOnRefused("Your account was being made by another sign-in at the same moment: try again.") from None
     log.info("Single sign-on made an account", extra={"event": "sso_account_made", "user_id": person.pk})
     return person
 
