@@ -50,7 +50,15 @@ format: $(VENV)/.dev
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-test: lint
+# The single sign-on tests run a real OpenID provider on Node (tests/oidc/): its packages, as its lock file pins them.
+# Without Node those tests are skipped, and say so (in CI, with REQUIRE_BROWSER=1, they fail instead).
+OIDC_MODULES = tests/oidc/node_modules/.package-lock.json
+$(OIDC_MODULES): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error \
+	  || echo "Single sign-on tests: npm ci failed in tests/oidc, so they will be skipped"; \
+	else echo "Single sign-on tests: SKIPPED, no Node.js (apt-get install nodejs npm)"; fi
+
+test: lint $(OIDC_MODULES)
 	@if [ -x "$(CHROMIUM)" ]; then echo "Browser tests: running, with $(CHROMIUM)"; \
 	else echo "Browser tests: SKIPPED, no Chromium at $(CHROMIUM) (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"; fi
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
@@ -60,7 +68,7 @@ screenshots: $(VENV)/.dev
 	$(BIN)/python -m tests.browser.screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/oidc/node_modules
 
 # Performance, apart from make test (see README, "Performance"); results go to docs/benchmarks/.
 #   make benchmark   every page on a small and a large generated plan, each in a fresh database

@@ -8,6 +8,7 @@ ALLOWED_HOSTS   comma-separated host names
 Email           EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
                 EMAIL_USE_TLS, DEFAULT_FROM_EMAIL; console email when EMAIL_HOST is unset
 LOG_LEVEL       INFO by default; one JSON line per event on standard output
+Single sign-on  OIDC_* and TRACKER_SSO_*, TRACKER_LOCAL_PASSWORDS: see docs/sso.md
 
 With DEBUG off, tracker/checks.py refuses to run without a mail server, a real
 TRACKER_SITE_URL, a MEDIA_ROOT outside the checkout and an AUDIT_KEY (see the README).
@@ -218,6 +219,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+# A refused single sign-on is no password guess: not counted towards a lockout (tracker/sso.py).
+AXES_WHITELIST_CALLABLE = "tracker.sso.not_a_password_attempt"
 
 # History: reasons can be long (a return comment, a withdrawal reason).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -235,6 +238,29 @@ TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", st
 TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # Only for a throwaway copy on loopback (make screenshots, make loadtest): never in production.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+
+# Single sign-on with OpenID Connect (tracker/sso.py, docs/sso.md): off unless OIDC_RP_CLIENT_ID is set.
+# The provider's endpoints come from OIDC_OP_DISCOVERY, or are set one by one. The secret comes only from here.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY = os.environ.get("OIDC_OP_DISCOVERY", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+TRACKER_SSO_SUBJECT_CLAIM = os.environ.get("TRACKER_SSO_SUBJECT_CLAIM", "sub")
+TRACKER_SSO_ROLE_CLAIM = os.environ.get("TRACKER_SSO_ROLE_CLAIM", "groups")
+TRACKER_SSO_ROLE_MAP = os.environ.get("TRACKER_SSO_ROLE_MAP", "")
+TRACKER_SSO_LABEL = os.environ.get("TRACKER_SSO_LABEL", "Sign in with your force account")
+# Off: no password sign-in on the site or in the admin, only single sign-on.
+TRACKER_LOCAL_PASSWORDS = env_bool("TRACKER_LOCAL_PASSWORDS", True)
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("tracker.sso.SingleSignOnBackend")
 
 # One JSON line per event on standard output (tracker/logs.py): requests, sign-ins, refusals, errors.
 LOGGING = {

@@ -229,6 +229,8 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
             ("Personal info", {"fields": ["first_name", "last_name", "job_title", "email"]}),
             ("Roles and access", {"fields": access}),
             ("Important dates", {"fields": ["last_login", "date_joined"]}),
+            # Set by a first single sign-on (tracker/sso.py); never typed in.
+            ("Single sign-on", {"fields": ["sso_subject"]}),
         ]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -257,9 +259,10 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "sso_subject"]
         if obj is not None and not permissions.can_change_address(request.user, obj):
-            return [*super().get_readonly_fields(request, obj), "email"]
-        return super().get_readonly_fields(request, obj)
+            readonly.append("email")
+        return readonly
 
     def has_change_permission(self, request, obj=None):
         # An administrator may not change a superuser's account (its email, say, and then reset its password).

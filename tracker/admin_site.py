@@ -9,13 +9,16 @@ still their role's permissions, model by model.
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
-from . import permissions
-from .forms import UsernameWithinLimit
+from . import permissions, sso
+from .forms import PasswordSignIn, UsernameWithinLimit
 
 
-class TrackerAdminAuthenticationForm(UsernameWithinLimit, AdminAuthenticationForm):
+class TrackerAdminAuthenticationForm(PasswordSignIn, UsernameWithinLimit, AdminAuthenticationForm):
     def confirm_login_allowed(self, user):
         # The checks of AuthenticationForm (an active account), then ours instead of is_staff.
         super(AdminAuthenticationForm, self).confirm_login_allowed(user)
@@ -29,6 +32,13 @@ class TrackerAdminAuthenticationForm(UsernameWithinLimit, AdminAuthenticationFor
 
 class TrackerAdminSite(admin.AdminSite):
     login_form = TrackerAdminAuthenticationForm
+    # Django's sign-in page, with the single sign-on button above it (and no form with passwords off).
+    login_template = "admin/tracker_login.html"
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        return super().login(request, {**sso.sign_in_context(), **(extra_context or {})})
 
     def has_permission(self, request):
         return permissions.can_use_admin(request.user)

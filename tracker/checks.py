@@ -140,3 +140,38 @@ def refuse_to_start_if_misconfigured() -> None:
     problems = [error for error in run_registered_checks(tags=[TAG]) if error.id not in silenced]
     if problems:
         raise ImproperlyConfigured("\n".join(f"{error.id}: {error.msg} {error.hint}" for error in problems))
+
+
+@register(TAG)
+def check_single_sign_on(app_configs=None, **kwargs) -> list[Error]:
+    """tracker.E010-E012: single sign-on set up whole, its role mapping readable, and some way to sign in."""
+    from . import sso
+
+    errors = []
+    if not settings.TRACKER_LOCAL_PASSWORDS and not sso.enabled():
+        errors.append(
+            Error(
+                "TRACKER_LOCAL_PASSWORDS is off and single sign-on is not set up, so nobody could sign in.",
+                hint="Set OIDC_RP_CLIENT_ID and the rest (docs/sso.md), or leave TRACKER_LOCAL_PASSWORDS unset.",
+                id="tracker.E012",
+            )
+        )
+    if not sso.enabled():
+        return errors
+    explicit = ["OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"]
+    missing = [] if settings.OIDC_OP_DISCOVERY else [name for name in explicit if not getattr(settings, name)]
+    if not settings.OIDC_RP_CLIENT_SECRET:
+        missing.insert(0, "OIDC_RP_CLIENT_SECRET")
+    if missing:
+        errors.append(
+            Error(
+                f"Single sign-on is half set up: OIDC_RP_CLIENT_ID is set but not {', '.join(missing)}.",
+                hint="Set OIDC_OP_DISCOVERY (or the endpoints one by one) and OIDC_RP_CLIENT_SECRET: see docs/sso.md.",
+                id="tracker.E010",
+            )
+        )
+    try:
+        sso.role_map()
+    except ValueError as error:
+        errors.append(Error(str(error), hint="See docs/sso.md for the form it takes.", id="tracker.E011"))
+    return errors

@@ -1,6 +1,7 @@
 """One form per service, each rendered the GOV.UK way by the tracker's form renderer."""
 
 import copy
+import logging
 import re
 import zipfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
 
+from . import permissions
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
 from .services import PROGRESS_MOVES
@@ -54,7 +56,21 @@ class UsernameWithinLimit:
         return username
 
 
-class SignInForm(UsernameWithinLimit, AuthenticationForm):
+class PasswordSignIn:
+    """For a sign-in form: with TRACKER_LOCAL_PASSWORDS off it refuses before any password is checked."""
+
+    def clean(self):
+        try:
+            permissions.require_password_sign_in()
+        except permissions.ActionRefused as refused:
+            logging.getLogger("tracker").warning(
+                "Password sign-in refused: local passwords are off", extra={"event": "sign_in_refused"}
+            )
+            raise forms.ValidationError(str(refused), code="local_passwords_off") from None
+        return super().clean()
+
+
+class SignInForm(PasswordSignIn, UsernameWithinLimit, AuthenticationForm):
     pass
 
 

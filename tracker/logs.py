@@ -23,7 +23,18 @@ log = logging.getLogger("tracker")
 # The request being served in this thread or task, for RequestContext.
 current_request = contextvars.ContextVar("current_request", default=None)
 
-FIELDS = ("event", "request_id", "user_id", "method", "path", "status", "duration_ms", "reason", "username")
+FIELDS = (
+    "event",
+    "request_id",
+    "user_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "reason",
+    "username",
+    "sign_in_with",
+)
 
 # A proxy's X-Request-ID is kept when it looks like an id (nginx's $request_id, a UUID), else we make one.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,100}")
@@ -87,7 +98,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def signed_in(sender, request, user, **kwargs):
-    log.info("Signed in", extra={"event": "sign_in", "user_id": user.pk})
+    # How: "single sign-on" (tracker/sso.py) or "password".
+    how = "single sign-on" if getattr(user, "backend", "") == "tracker.sso.SingleSignOnBackend" else "password"
+    log.info("Signed in", extra={"event": "sign_in", "user_id": user.pk, "sign_in_with": how})
 
 
 def signed_out(sender, request, user, **kwargs):
@@ -95,6 +108,8 @@ def signed_out(sender, request, user, **kwargs):
 
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
+    if "nonce" in credentials:
+        return  # a refused single sign-on: tracker/sso.py logs it with its reason
     # Only the username: Django masks the password in credentials, and it is never written anyway.
     log.warning("Sign-in failed", extra={"event": "sign_in_failed", "username": credentials.get("username")})
 

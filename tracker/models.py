@@ -44,6 +44,11 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str,
 
 class User(AbstractUser):
     job_title = models.CharField(max_length=150, blank=True)
+    # Single sign-on: the identity provider's subject claim for this person (tracker/sso.py), set at their
+    # first sign-on and matched on at every one after. Never an email address, which can change hands.
+    sso_subject = models.CharField(
+        "single sign-on subject", max_length=255, unique=True, null=True, blank=True, editable=False
+    )
 
     # Who held which role, and when: role changes are part of the audit trail.
     # Password hashes and sign-in times are not history anyone should read.

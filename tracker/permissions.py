@@ -20,6 +20,7 @@ picks people rather than judging one, its query form sits beside it.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -336,6 +337,18 @@ def can_use_admin(user) -> bool:
     rights there, and taking the role away takes the access away. No "staff status" box decides it.
     """
     return user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE))
+
+
+def require_password_sign_in() -> None:
+    """TRACKER_LOCAL_PASSWORDS off: nobody signs in with a password, on the site or in the admin, a superuser
+    included. Break-glass is at the server: whoever runs the site switches it back on (docs/sso.md)."""
+    _refuse_unless(
+        settings.TRACKER_LOCAL_PASSWORDS,
+        "Password sign-in is switched off here: sign in with your force account instead.",
+    )
+
+
+can_sign_in_with_password = boolean_form(require_password_sign_in)
 
 
 def can_grant_powers(user) -> bool:

@@ -14,8 +14,11 @@ management command calls to build the plan, an Operator naming the command.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,7 +52,8 @@ PROGRESS_MOVES = {
 
 @dataclass(frozen=True)
 class Operator:
-    """The person at the server running a management command that builds the plan (import_findings, seed_demo).
+    """The person at the server running a management command that builds the plan (import_findings, seed_demo),
+    or the site itself acting for the identity provider (single sign-on).
 
     They own the database already, so no role is checked; history records no user, and the change
     reason the command gives says what was done and from where.
@@ -538,3 +542,40 @@ def discharge_finding(finding: Finding, *, by: User, comment: str = "") -> SignO
     finding = Finding.objects.with_progress().get(pk=finding.pk)
     permissions.require_discharge(by, finding)
     return _record_decision(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
+
+
+# People: single sign-on -----------------------------------------------------------------
+
+SINGLE_SIGN_ON = Operator("single sign-on")
+
+
+@transaction.atomic
+@clock.at_one_moment
+def set_roles_from_sign_on(
+    person: User, role_names: set[str], *, mapping: dict[str, set[str]], by: Operator = SINGLE_SIGN_ON
+) -> User:
+    """At each single sign-on, the roles TRACKER_SSO_ROLE_MAP names follow the identity provider's claim:
+    the person holds those of them the claim maps to and no others. Roles the mapping does not name
+    (Administrator given in the admin, say) are left as they are.
+
+    Not permissions.require_change_roles: that rule is for one person changing another's roles in the
+    admin. Here the force's directory decides, and its group membership is changed by the force's
+    identity administrators, not by the person signing in. `by` is the system itself: history records
+    no user, and the reason names the claim.
+    """
+    person = _lock(User, person.pk)
+    managed = set().union(*mapping.values())
+    roles = {role.name: role for role in Group.objects.filter(name__in=managed)}
+    if unknown := sorted(managed - roles.keys()):
+        logging.getLogger("tracker").error(
+            "TRACKER_SSO_ROLE_MAP names roles that do not exist",
+            extra={"event": "sso_role_map", "reason": ", ".join(unknown)},
+        )
+    held = set(person.groups.all())
+    wanted = {role for role in held if role.name not in managed} | {roles[name] for name in role_names if name in roles}
+    if wanted != held:
+        person._history_user = None  # by, the system
+        person._history_date = clock.now()
+        person._change_reason = f"Single sign-on: {settings.TRACKER_SSO_ROLE_CLAIM} claim"
+        person.groups.set(wanted)
+    return person
