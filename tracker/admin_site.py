@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
-from . import permissions
+from . import mfa, permissions
 from .forms import UsernameWithinLimit
 
 
@@ -31,4 +31,5 @@ class TrackerAdminSite(admin.AdminSite):
     login_form = TrackerAdminAuthenticationForm
 
     def has_permission(self, request):
-        return permissions.can_use_admin(request.user)
+        # And the second factor given, where this session needs one (tracker/mfa.py).
+        return permissions.can_use_admin(request.user) and not mfa.still_to_pass(request)
