@@ -4,12 +4,16 @@ import re
 import time
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests import factories
+from tracker import mfa
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 HOME = "/"
@@ -43,8 +47,6 @@ def sign_in(client, user) -> None:
 
 def with_app(user) -> TOTPDevice:
     """A person who set up their authenticator app (and recovery codes) at an earlier sign-in."""
-    from tracker import mfa
-
     device = TOTPDevice.objects.create(user=user, name=mfa.APP_NAME, confirmed=True)
     mfa.make_recovery_codes(user)
     return device
@@ -258,3 +260,23 @@ def test_a_superuser_is_asked_too(client):
     sign_in(client, superuser)
 
     assert client.get("/admin/").url.startswith(VERIFY)
+
+
+@pytest.mark.django_db
+def test_a_page_costs_one_query_more_with_the_second_factor_given(settings, client, reviewer):
+    """Which device the session passed with is read once a request (django-otp's middleware); nothing else."""
+    device = with_app(reviewer)
+    sign_in(client, reviewer)
+    client.post(VERIFY, {"code": code_for(device)})
+    settings.TRACKER_MFA = "off"
+    password_only = Client()
+    password_only.force_login(reviewer)
+    counts = []
+    for mode, session in [("powers", client), ("off", password_only)]:
+        settings.TRACKER_MFA = mode
+        session.get("/review/")
+        with CaptureQueriesContext(connection) as queries:
+            assert session.get("/review/").status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1] + 1

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.backends import ModelBackend
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -150,8 +150,6 @@ def verified_client(client, person):
 
 @pytest.mark.django_db
 def test_an_administrator_resets_a_lost_phone_and_the_person_sets_up_again(settings, client, administrator, reviewer):
-    from django.test import Client
-
     settings.TRACKER_MFA = "powers"
     reviewers_session = verified_client(Client(), reviewer)
     verified_client(client, administrator)
