@@ -129,7 +129,7 @@ def test_a_wrong_code_is_refused_with_a_reason_and_guessing_is_slowed_down(clien
     assert wrong.status_code == 400
     content = wrong.content.decode()
     assert "That code is not right" in content
-    assert 'name="next" value="/review/"' in content, "where they were going is not lost"
+    assert 'action="/account/second-factor/?next=%2Freview%2F"' in content, "where they were going is not lost"
     assert is_asked_again(client)
     throttled = client.post(VERIFY, {"code": code_for(device), "next": "/review/"})
     assert throttled.status_code == 400

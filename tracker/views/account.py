@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from .. import mfa
-from ..forms import RecoveryCodeForm, SecondFactorCodeForm
+from ..forms import RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
 from . import posted
 
 
@@ -27,7 +27,9 @@ def _to(name: str, request):
 
 
 def _form_page(request, template: str, form, **context):
-    context.update(form=form, next=_next(request))
+    # The form posts back here with where the person was going kept in the address.
+    action = f"{request.path}?{urlencode({'next': _next(request)})}"
+    context.update(form=form, next=_next(request), action=action)
     return render(request, template, context, status=400 if form.is_bound and form.errors else 200)
 
 
@@ -99,5 +101,6 @@ def security(request):
         "required": mfa.second_factor_required(request),
         "mfa_off": settings.TRACKER_MFA == "off",
         "local_password": mfa.signed_in_with_local_password(request),
+        "form": TrackerForm(),  # no fields: the button that makes new recovery codes
     }
     return render(request, "tracker/account_security.html", context)
