@@ -31,11 +31,13 @@ migrate: $(VENV)/.runtime
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
 
+# DEMO_PASSWORD from the environment wins; .demo-password is the fallback. The local demo signs in with
+# the password alone (TRACKER_MFA=off) unless TRACKER_MFA says otherwise; production's default is on.
 seed: migrate .demo-password
-	DEBUG=1 DEMO_PASSWORD="$$(cat .demo-password)" $(BIN)/python manage.py seed_demo
+	DEBUG=1 TRACKER_MFA="$${TRACKER_MFA:-off}" DEMO_PASSWORD="$${DEMO_PASSWORD:-$$(cat .demo-password)}" $(BIN)/python manage.py seed_demo
 
 run: seed
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 TRACKER_MFA="$${TRACKER_MFA:-off}" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ Email           EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
                 EMAIL_USE_TLS, DEFAULT_FROM_EMAIL; console email when EMAIL_HOST is unset
 LOG_LEVEL       INFO by default; one JSON line per event on standard output
 Single sign-on  OIDC_* and TRACKER_SSO_*, TRACKER_LOCAL_PASSWORDS: see docs/sso.md
+TRACKER_MFA     who needs a second factor: "powers" (default), "everyone" or "off"
 
 With DEBUG off, tracker/checks.py refuses to run without a mail server, a real
 TRACKER_SITE_URL, a MEDIA_ROOT outside the checkout and an AUDIT_KEY (see the README).
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    # Multi-factor sign-in (tracker/mfa.py): authenticator apps (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tracker",
 ]
 
@@ -81,6 +86,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session has passed its second factor; and, where one is needed and not yet
+    # passed, every page but signing out and the second factor's own sends the person to it.
+    "django_otp.middleware.OTPMiddleware",
+    "tracker.middleware.second_factor",
     # Whatever a signed-in person is shown says Cache-Control: no-store.
     "tracker.middleware.private_never_cached",
     # A POST larger than the evidence limit is refused with a 413 before its body is read (and
@@ -221,6 +230,16 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
 # A refused single sign-on is no password guess: not counted towards a lockout (tracker/sso.py).
 AXES_WHITELIST_CALLABLE = "tracker.sso.not_a_password_attempt"
+
+# Multi-factor sign-in (tracker/mfa.py), for a session signed in with a local password (a single
+# sign-on provider does its own): "powers" for anyone who signs off, decides extensions, manages
+# people or uses the admin; "everyone"; or "off" (make run's demo only).
+TRACKER_MFA = os.environ.get("TRACKER_MFA", "").strip().lower() or "powers"
+if TRACKER_MFA not in {"powers", "everyone", "off"}:
+    raise ImproperlyConfigured(f'TRACKER_MFA must be "powers", "everyone" or "off", not "{TRACKER_MFA}".')
+# The sign-in backends that check a password kept here: a session one of them began needs the second factor.
+TRACKER_LOCAL_PASSWORD_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+OTP_TOTP_ISSUER = "Improvement Plan Tracker"
 
 # History: reasons can be long (a return comment, a withdrawal reason).
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

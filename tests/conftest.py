@@ -23,6 +23,17 @@ def plain_http(settings):
     settings.SECURE_SSL_REDIRECT = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def second_factor_off():
+    # Production asks leads, reviewers, auditors and administrators for a second factor (TRACKER_MFA
+    # "powers", the default: tests/test_mfa_rules.py proves it). The rest of the suite signs people in
+    # with force_login, which gives no second factor, so it runs with it off (for the session, so that
+    # module-scoped fixtures see it too); tests/test_mfa*.py and tests/browser/test_mfa_journey.py turn
+    # it on with the settings fixture and go through it as a person does.
+    with override_settings(TRACKER_MFA="off"):
+        yield
+
+
 @pytest.fixture
 def owner(db):
     return factories.OwnerFactory(username="owner")

@@ -92,6 +92,12 @@ MATRIX = {
     "oidc_authentication_callback": Special(dict.fromkeys(ROLES, (404, 405))),
     # Signing out takes a POST only; everyone then goes to the sign-in page.
     "logout": Special({**dict.fromkeys(ROLES, (405, 302)), "anonymous": (302, 302)}),
+    # The second factor's pages (tests/test_mfa.py) send on anyone who does not owe one, as nobody does here.
+    "tracker:second-factor": Special(dict.fromkeys(ROLES, (302, 302))),
+    "tracker:second-factor-recovery": Special(dict.fromkeys(ROLES, (302, 302))),
+    "tracker:second-factor-set-up": Special(dict.fromkeys(ROLES, (302, 302))),
+    # Everyone's own sign-in security; a POST makes new recovery codes, for someone with an authenticator app.
+    "tracker:account-security": Special({**dict.fromkeys(ROLES, (200, 302)), "anonymous": (302, 302)}),
 }
 
 

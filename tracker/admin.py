@@ -27,9 +27,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
+from . import mfa, permissions
 from .models import (
     Action,
     Evidence,
@@ -198,7 +200,7 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
     form = PersonForm
     list_display = ["username", "first_name", "last_name", "job_title", "email", "roles", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email", "job_title"]
-    actions = ["send_password_reset_link"]
+    actions = ["send_password_reset_link", "reset_second_factor"]
 
     def get_queryset(self, request):
         # The Roles column reads every person's groups in one query, however long the list.
@@ -289,12 +291,33 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
         if sent:
             self.message_user(request, f"Password reset link sent to {', '.join(sent)}.", messages.SUCCESS)
 
+    @admin.action(
+        description="Reset second factor (they set up their app again at next sign-in)", permissions=["change"]
+    )
+    def reset_second_factor(self, request, queryset):
+        done = []
+        for person in queryset:
+            try:
+                mfa.reset_second_factor(person, by=request.user)
+            except permissions.ActionRefused as refused:
+                self.message_user(request, str(refused), messages.WARNING)
+                continue
+            # In the admin's record of who did what (its log entries, "Recent actions"), as well as the site's log.
+            self.log_change(request, person, "Reset their second factor: they set up their app again at next sign-in.")
+            done.append(str(person))
+        if done:
+            self.message_user(request, f"Second factor reset for {', '.join(done)}.", messages.SUCCESS)
+
     def has_delete_permission(self, request, obj=None):
         # People leave; their record of who did what stays. Deactivate instead.
         return False
 
 
 admin.site.unregister(Group)
+# Devices hold the keys of people's authenticator apps: never shown. "Reset second factor" on the list of people
+# is what an administrator does with them.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Group)

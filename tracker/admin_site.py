@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from . import permissions, sso
+from . import mfa, permissions, sso
 from .forms import PasswordSignIn, UsernameWithinLimit
 
 
@@ -41,4 +41,5 @@ class TrackerAdminSite(admin.AdminSite):
         return super().login(request, {**sso.sign_in_context(), **(extra_context or {})})
 
     def has_permission(self, request):
-        return permissions.can_use_admin(request.user)
+        # And the second factor given, where this session needs one (tracker/mfa.py).
+        return permissions.can_use_admin(request.user) and not mfa.still_to_pass(request)

@@ -633,3 +633,37 @@ class ActionFilterForm(TrackerForm):
         if due_from and due_to and due_to < due_from:
             self.add_error("due_to", "The end of the due range must be on or after its start")
         return cleaned
+
+
+# Multi-factor sign-in (tracker/mfa.py) ----------------------------------------------------------
+
+
+class SecondFactorCodeForm(TrackerForm):
+    """A code from an authenticator app (tracker/mfa.py checks it): six digits, spaces forgiven."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6 digits your app shows now for the Improvement Plan Tracker.",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app, numbers only")
+        return code
+
+
+class RecoveryCodeForm(TrackerForm):
+    code = forms.CharField(
+        label="Recovery code",
+        help_text="One of the recovery codes you kept when you set up your authenticator app. Each works once.",
+        max_length=40,
+        error_messages={"required": "Enter one of your recovery codes"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()

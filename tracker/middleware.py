@@ -63,6 +63,28 @@ def private_never_cached(get_response):
     return middleware
 
 
+# Second factor -------------------------------------------------------------------------------------
+
+
+def second_factor(get_response):
+    """Someone signed in with a password who still owes their second factor (tracker/mfa.py) sees only
+    the second factor's pages and signing out: every other address, the admin's included, sends them
+    to it, and back to where they were going once it is given. Static files and /healthz are answered
+    before this (by WhiteNoise and health_check)."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from . import mfa
+
+    def middleware(request):
+        if mfa.still_to_pass(request) and request.path_info not in mfa.open_before_second_factor():
+            return redirect(f"{reverse('tracker:second-factor')}?{urlencode({'next': request.get_full_path()})}")
+        return get_response(request)
+
+    return middleware
+
+
 # Request log ----------------------------------------------------------------------------------------
 
 

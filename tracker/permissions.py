@@ -431,6 +431,33 @@ def require_change_roles(by, person, new_roles) -> None:
 can_change_roles = boolean_form(require_change_roles)
 
 
+# Multi-factor sign-in (tracker/mfa.py) ----------------------------------------------------------
+
+
+def holds_power_that_matters(user) -> bool:
+    """Signs off, decides extension requests (a lead: see require_decide_extension), manages people or uses
+    the admin (a superuser included): the powers a stolen password must not be enough for."""
+    return is_reviewer(user) or is_lead(user) or (user.is_active and _holds(user, CHANGE_PEOPLE)) or can_use_admin(user)
+
+
+def needs_second_factor(user) -> bool:
+    """Whether this person signs in with a second factor after a local password, by settings.TRACKER_MFA:
+    "powers" (the default) for those who hold a power that matters, "everyone", or "off"."""
+    if settings.TRACKER_MFA == "off" or not user.is_authenticated:
+        return False
+    return settings.TRACKER_MFA == "everyone" or holds_power_that_matters(user)
+
+
+def require_reset_second_factor(by, person) -> None:
+    """An administrator resets someone's second factor (a lost phone): they set it up again at their next
+    sign-in. Never their own, so a session that took over an administrator's account cannot swap the device."""
+    require_change_person(by, person)
+    _refuse_unless(by.pk != person.pk, "Nobody resets their own second factor: another administrator must.")
+
+
+can_reset_second_factor = boolean_form(require_reset_second_factor)
+
+
 def template_context(request) -> dict:
     """The few rules every page's navigation needs, for templates (a context processor)."""
     # A page for a request refused before anyone is looked up (a bad Host header's 400) has no user.
@@ -440,5 +467,6 @@ def template_context(request) -> dict:
             "own_actions": owns_actions_by_role(user),
             "see_review_queue": can_see_review_queue(user),
             "use_admin": can_use_admin(user),
+            "see_sign_in_security": needs_second_factor(user),
         }
     }

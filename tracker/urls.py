@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, dashboards, findings, inspections, reports
+from .views import account, actions, dashboards, findings, inspections, reports
 
 app_name = "tracker"
 
@@ -33,6 +33,11 @@ urlpatterns = [
     path("findings/<int:pk>/actions/new/", findings.action_create, name="action-create"),
     path("findings/<int:pk>/discharge/", findings.finding_discharge, name="finding-discharge"),
     path("findings/<int:pk>/register/", findings.finding_register, name="finding-register"),
+    # Multi-factor sign-in (tracker/mfa.py)
+    path("account/second-factor/", account.second_factor, name="second-factor"),
+    path("account/second-factor/recovery/", account.second_factor_recovery, name="second-factor-recovery"),
+    path("account/second-factor/set-up/", account.second_factor_set_up, name="second-factor-set-up"),
+    path("account/security/", account.security, name="account-security"),
     # The PCC office
     path("review/", reports.review_queue, name="review-queue"),
     path("reports/panel/", reports.panel_report, name="panel-report"),

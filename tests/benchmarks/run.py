@@ -69,6 +69,9 @@ CHILD_ENV = {
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",
     "SECURE_COOKIES": "0",
+    # The simulated people sign in with a password alone (force_login here, the sign-in form in load.py): the
+    # second factor (tracker/mfa.py) is off, as in make run. With it on, a lead's page reads their device too.
+    "TRACKER_MFA": "off",
     # The child answers on standard output, where the site's log also goes: only errors may share it.
     "LOG_LEVEL": "ERROR",
     # A throwaway copy on loopback that sends no mail (tracker/checks.py): the load test's gunicorn would refuse it.

@@ -63,6 +63,8 @@ def site_environment(folder: Path, password: str) -> dict[str, str]:
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
         "DEMO_PASSWORD": password,
+        # The demo accounts sign in with the password alone, as in make run (tracker/mfa.py).
+        "TRACKER_MFA": "off",
         "LOG_LEVEL": "ERROR",
         # This copy sends no mail and is reached on loopback only (tracker/checks.py would refuse it otherwise).
         "SILENCED_SYSTEM_CHECKS": "tracker.E001,tracker.E002",

@@ -1,5 +1,6 @@
 import os
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -49,3 +50,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Existing accounts kept their passwords; set DEMO_PASSWORD and run again to reset them all."
             )
+        self.stdout.write(self.second_factor_note())
+
+    @staticmethod
+    def second_factor_note() -> str:
+        if settings.TRACKER_MFA == "off":
+            return (
+                "Multi-factor sign-in is off for this demo (TRACKER_MFA=off): the password above is all you need. "
+                "In production it is on: the lead, reviewer, auditor and admin accounts also give a code from an "
+                "authenticator app."
+            )
+        who = (
+            "every account" if settings.TRACKER_MFA == "everyone" else "the lead, reviewer, auditor and admin accounts"
+        )
+        return (
+            f"Multi-factor sign-in is on (TRACKER_MFA={settings.TRACKER_MFA}): after the password, {who} set up "
+            "an authenticator app at first sign-in and give a code from it."
+        )
