@@ -36,11 +36,14 @@ class Form:
     """A form only `allowed` may use: 200 on GET for them, 403 for the rest.
 
     An empty POST from someone allowed gets the form's errors (400), or, for a
-    form whose fields are all optional, does what it says (302).
+    form whose fields are all optional, does what it says (302). A page that
+    checks answers given on an earlier page sends someone with none back to it
+    (`empty_get`).
     """
 
     allowed: set[str]
     args: str = ""
+    empty_get: int = 200
     empty_post: int = 400
     no_role: tuple[int, int] = (404, 404)
 
@@ -64,9 +67,12 @@ MATRIX = {
     "tracker:action-evidence": Form({"owner", "lead"}, "open_action"),
     "tracker:evidence-download": Page("open_action,evidence"),
     "tracker:action-submit": Form({"owner", "lead"}, "open_action", empty_post=302),
-    "tracker:action-sign-off": Form({"reviewer"}, "submitted_action", empty_post=302),
+    # A decision's question, then the page to check the answers (back to the question while there are none).
+    "tracker:action-sign-off": Form({"reviewer"}, "submitted_action"),
+    "tracker:action-sign-off-check": Form({"reviewer"}, "submitted_action", empty_get=302, empty_post=302),
     "tracker:action-return": Form({"reviewer"}, "submitted_action"),
     "tracker:action-withdraw": Form({"lead"}, "open_action"),
+    "tracker:action-withdraw-check": Form({"lead"}, "open_action", empty_get=302, empty_post=302),
     "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
     "tracker:extension-decide": Form({"lead"}, "extension"),
     "tracker:inspection-list": Page(),
@@ -79,6 +85,7 @@ MATRIX = {
     "tracker:finding-edit": Form({"lead"}, "finding"),
     "tracker:action-create": Form({"lead"}, "finding"),
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
+    "tracker:finding-discharge-check": Form({"reviewer"}, "ready_finding", empty_get=302, empty_post=302),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     "tracker:panel-report": Page(),
@@ -105,7 +112,7 @@ def expected(rule, role: str, method: str) -> int:
             return 405
         return 200 if role in rule.allowed else 403
     if role in rule.allowed:
-        return 200 if method == "GET" else rule.empty_post
+        return rule.empty_get if method == "GET" else rule.empty_post
     return 403
 
 

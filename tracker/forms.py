@@ -104,13 +104,16 @@ def url_field(label: str, *, required: bool = False, help_text: str = "") -> for
     )
 
 
-def text_area(label: str, *, required: bool = True, help_text: str = "", rows: int = 4) -> forms.CharField:
+def text_area(
+    label: str, *, required: bool = True, help_text: str = "", rows: int = 4, error_messages: dict | None = None
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
         max_length=10_000,
+        error_messages=error_messages,
     )
 
 
@@ -290,18 +293,49 @@ class SubmitForm(TrackerForm):
     note = text_area("Note for the reviewer", required=False, help_text="How the evidence shows the action is done.")
 
 
-class SignOffForm(TrackerForm):
-    comment = text_area("Comment", required=False, help_text="Recorded with the sign-off.")
+class VersionField(forms.IntegerField):
+    """The version of the action the page was made from, so that a decision taken on a stale page is refused
+    (services.EditConflict). Hidden; a post without it is taken as made on the action as it is now."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, **kwargs)
 
 
-class ReturnForm(TrackerForm):
-    comment = text_area(
-        "Why are you returning it?", help_text="The owner sees this and answers it before resubmitting."
+class SignOffDecisionForm(TrackerForm):
+    """The PCC reviewer's one question about a submitted action; the check page comes before the decision."""
+
+    SIGN_OFF, RETURN = "sign_off", "return"
+
+    decision = forms.ChoiceField(
+        label="What is your decision?",
+        choices=[(SIGN_OFF, "Sign off"), (RETURN, "Return to the owner")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to sign off the action or return it to the owner"},
     )
+    comment = text_area(
+        "Comment",
+        required=False,
+        help_text="Needed to return it: the owner sees it and answers it before submitting again. "
+        "With a sign-off, it is recorded with the decision.",
+    )
+    version = VersionField()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Enter a reason for returning it, so the owner knows what to do next")
+        return cleaned
 
 
 class WithdrawForm(TrackerForm):
-    reason = text_area("Why is this action being withdrawn?", help_text="Recorded in the action's history.")
+    reason = text_area(
+        "Why is this action being withdrawn?",
+        help_text="Recorded in the action's history.",
+        error_messages={"required": "Enter the reason for withdrawing this action"},
+    )
+    version = VersionField()
 
 
 class ExtensionRequestForm(TrackerForm):
