@@ -36,15 +36,22 @@ class Form:
     """A form only `allowed` may use: 200 on GET for them, 403 for the rest.
 
     An empty POST from someone allowed gets the form's errors (400), or, for a
-    form whose fields are all optional, does what it says (302). A page that
-    checks answers given on an earlier page sends someone with none back to it
-    (`empty_get`).
+    form whose fields are all optional, does what it says (302).
     """
 
     allowed: set[str]
     args: str = ""
-    empty_get: int = 200
     empty_post: int = 400
+    no_role: tuple[int, int] = (404, 404)
+
+
+@dataclass
+class Check:
+    """The page that checks the answers to a decision's question before the decision: only `allowed` may
+    use it, and they, with no answers given yet, are sent to the question (302), on GET and POST alike."""
+
+    allowed: set[str]
+    args: str = ""
     no_role: tuple[int, int] = (404, 404)
 
 
@@ -69,10 +76,10 @@ MATRIX = {
     "tracker:action-submit": Form({"owner", "lead"}, "open_action", empty_post=302),
     # A decision's question, then the page to check the answers (back to the question while there are none).
     "tracker:action-sign-off": Form({"reviewer"}, "submitted_action"),
-    "tracker:action-sign-off-check": Form({"reviewer"}, "submitted_action", empty_get=302, empty_post=302),
+    "tracker:action-sign-off-check": Check({"reviewer"}, "submitted_action"),
     "tracker:action-return": Form({"reviewer"}, "submitted_action"),
     "tracker:action-withdraw": Form({"lead"}, "open_action"),
-    "tracker:action-withdraw-check": Form({"lead"}, "open_action", empty_get=302, empty_post=302),
+    "tracker:action-withdraw-check": Check({"lead"}, "open_action"),
     "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
     "tracker:extension-decide": Form({"lead"}, "extension"),
     "tracker:inspection-list": Page(),
@@ -85,7 +92,7 @@ MATRIX = {
     "tracker:finding-edit": Form({"lead"}, "finding"),
     "tracker:action-create": Form({"lead"}, "finding"),
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
-    "tracker:finding-discharge-check": Form({"reviewer"}, "ready_finding", empty_get=302, empty_post=302),
+    "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     "tracker:panel-report": Page(),
@@ -107,12 +114,14 @@ def expected(rule, role: str, method: str) -> int:
         return 302  # to the sign-in page
     if role == "no_role":
         return rule.no_role[get_or_post]
+    if isinstance(rule, Check):
+        return 302 if role in rule.allowed else 403
     if isinstance(rule, Page):
         if method == "POST":
             return 405
         return 200 if role in rule.allowed else 403
     if role in rule.allowed:
-        return rule.empty_get if method == "GET" else rule.empty_post
+        return 200 if method == "GET" else rule.empty_post
     return 403
 
 

@@ -314,10 +314,10 @@ def test_withdraw_needs_a_reason(client, owner, lead):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"proposed_date": "", "reason": "More time"}, "This field is required"),
+        ({"proposed_date": "", "reason": "More time"}, "Enter the new due date you are asking for"),
         ({"proposed_date": "31/02/2027", "reason": "More time"}, "Enter a real date"),
         ({"proposed_date": "2020-01-01", "reason": "More time"}, "must be after the current one"),
-        ({"proposed_date": "2099-01-01", "reason": ""}, "This field is required"),
+        ({"proposed_date": "2099-01-01", "reason": ""}, "Enter why more time is needed"),
     ],
 )
 def test_extension_request_refuses_bad_input(client, owner, data, message):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import RadioSelect
+from django.forms import Form, RadioSelect
 from django.shortcuts import redirect, render
 
 from ..permissions import ActionRefused
@@ -115,6 +115,7 @@ def check_answers(
         "button": button,
         "button_variant": button_variant,
         "can_confirm": refusal is None,
+        "confirmation": Form(),  # the decision is the answers kept: its form is a button
         **page,
     }
     return render(request, "tracker/check_answers.html", context, status=400 if form.errors else 200)
