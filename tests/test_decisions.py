@@ -270,3 +270,35 @@ def test_the_shared_helper_discharges_as_a_reviewer_would(client, reviewer, owne
 
     assert discharge_on_the_site(client, finding).status_code == 302
     assert SignOff.objects.filter(finding=finding).exists()
+
+
+# The services check the version a decision was made on ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "decide",
+    [
+        lambda action, by, version: services.sign_off_action(action, by=by, based_on_version=version),
+        lambda action, by, version: services.return_action(action, by=by, comment="Why?", based_on_version=version),
+    ],
+)
+def test_a_decision_on_a_stale_version_is_refused_and_writes_nothing(reviewer, lead, submitted, decide):
+    seen = submitted.version
+    services.edit_action(submitted, by=lead, reason="Clearer", title="Dip-sample 100 reviews")
+
+    with pytest.raises(services.EditConflict, match="Nothing has been decided"):
+        decide(submitted, reviewer, seen)
+
+    assert Action.objects.get(pk=submitted.pk).status == S.SUBMITTED
+    assert not SignOff.objects.exists()
+
+
+def test_a_withdrawal_on_a_stale_version_is_refused(lead, owner):
+    action = action_in(S.IN_PROGRESS, owner)
+    seen = action.version
+    services.edit_action(action, by=lead, reason="Clearer", title="Audit grading")
+
+    with pytest.raises(services.EditConflict, match="title"):
+        services.withdraw_action(action, by=lead, reason="Superseded", based_on_version=seen)
+
+    assert Action.objects.get(pk=action.pk).status == S.IN_PROGRESS
