@@ -132,3 +132,16 @@ def test_the_admin_history_names_people_and_shows_labels_never_the_version(
     assert "Deleted" not in changes
     assert "submitted →" not in changes
     assert "version" not in changes.lower()
+
+
+@pytest.mark.django_db
+def test_one_row_of_the_admin_history_never_shows_the_version(client, owner, reviewer, auditor):
+    action = action_in(S.SUBMITTED, owner)
+    services.sign_off_action(action, by=reviewer)
+    client.force_login(auditor)
+    row = action.history.order_by("-history_id").first()
+
+    response = client.get(reverse("admin:tracker_action_simple_history", args=[action.pk, row.history_id]))
+
+    assert response.status_code == 200
+    assert "version" not in visible_text(response).lower()
