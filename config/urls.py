@@ -3,13 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import sso
+from tracker.forms import ChooseOwnPasswordForm
 
 urlpatterns = [
     path("accounts/login/", sso.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where a password reset link from the admin leads: the person chooses their own password.
     path(
-        "accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=ChooseOwnPasswordForm),
+        name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # Single sign-on (tracker/sso.py): 404 unless it is set up.

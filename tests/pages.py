@@ -49,3 +49,11 @@ def edit_data(finding, **changes):
     if finding.is_summary:
         data["is_summary"] = "on"
     return {**data, **changes}
+
+
+def discharge_on_the_site(client, finding, comment: str = ""):
+    """A reviewer's discharge as the site takes it: the comment, then the check page's confirmation."""
+    answered = client.post(url(finding, "discharge/"), {"comment": comment})
+    assert answered.status_code == 302, answered.content.decode()
+    assert answered.url == url(finding, "discharge/check/")
+    return client.post(answered.url)

@@ -46,6 +46,16 @@ class Form:
 
 
 @dataclass
+class Check:
+    """The page that checks the answers to a decision's question before the decision: only `allowed` may
+    use it, and they, with no answers given yet, are sent to the question (302), on GET and POST alike."""
+
+    allowed: set[str]
+    args: str = ""
+    no_role: tuple[int, int] = (404, 404)
+
+
+@dataclass
 class Special:
     """Its own answers: role -> (GET status, POST status)."""
 
@@ -64,9 +74,12 @@ MATRIX = {
     "tracker:action-evidence": Form({"owner", "lead"}, "open_action"),
     "tracker:evidence-download": Page("open_action,evidence"),
     "tracker:action-submit": Form({"owner", "lead"}, "open_action", empty_post=302),
-    "tracker:action-sign-off": Form({"reviewer"}, "submitted_action", empty_post=302),
+    # A decision's question, then the page to check the answers (back to the question while there are none).
+    "tracker:action-sign-off": Form({"reviewer"}, "submitted_action"),
+    "tracker:action-sign-off-check": Check({"reviewer"}, "submitted_action"),
     "tracker:action-return": Form({"reviewer"}, "submitted_action"),
     "tracker:action-withdraw": Form({"lead"}, "open_action"),
+    "tracker:action-withdraw-check": Check({"lead"}, "open_action"),
     "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
     "tracker:extension-decide": Form({"lead"}, "extension"),
     "tracker:inspection-list": Page(),
@@ -79,6 +92,7 @@ MATRIX = {
     "tracker:finding-edit": Form({"lead"}, "finding"),
     "tracker:action-create": Form({"lead"}, "finding"),
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
+    "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     "tracker:panel-report": Page(),
@@ -109,6 +123,8 @@ def expected(rule, role: str, method: str) -> int:
         return 302  # to the sign-in page
     if role == "no_role":
         return rule.no_role[get_or_post]
+    if isinstance(rule, Check):
+        return 302 if role in rule.allowed else 403
     if isinstance(rule, Page):
         if method == "POST":
             return 405

@@ -49,10 +49,10 @@ def test_lead_sees_the_create_action_form(client, lead, owner, finding):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"title": ""}, "This field is required."),
-        ({"owner": ""}, "This field is required."),
+        ({"title": ""}, "Enter a title"),
+        ({"owner": ""}, "Choose an owner"),
         ({"due_date": "30/02/2027"}, "Enter a real date"),
-        ({"due_date": "2020-01-01"}, "The due date must be today or in the future"),
+        ({"due_date": "2020-01-01"}, "Enter a due date in the future"),
     ],
 )
 def test_bad_action_input_is_explained_and_nothing_saved(client, lead, owner, finding, change, message):

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests import evidence_files, factories
+from tests.workflow import decide_on_the_site, withdraw_on_the_site
 from tracker import services
 from tracker.models import Action, Evidence, ExtensionRequest, ProgressUpdate, SignOff
 
@@ -277,10 +278,10 @@ def test_sign_off_and_return_through_the_site(client, owner, reviewer):
     returned = factories.ActionFactory(owner=owner, submitted=True)
     client.force_login(reviewer)
 
-    assert client.post(url("action-sign-off", signed), {"comment": ""}).status_code == 302
-    empty_return = client.post(url("action-return", returned), {"comment": " "})
+    assert decide_on_the_site(client, signed, "sign_off").status_code == 302
+    empty_return = client.post(url("action-return", returned), {"decision": "return", "comment": " "})
     assert empty_return.status_code == 400
-    assert client.post(url("action-return", returned), {"comment": "Add the audit"}).status_code == 302
+    assert decide_on_the_site(client, returned, "return", "Add the audit").status_code == 302
 
     assert Action.objects.get(pk=signed.pk).status == S.SIGNED_OFF
     assert Action.objects.get(pk=returned.pk).status == S.IN_PROGRESS
@@ -305,7 +306,7 @@ def test_withdraw_needs_a_reason(client, owner, lead):
 
     assert client.post(url("action-withdraw", action), {"reason": ""}).status_code == 400
     assert Action.objects.get(pk=action.pk).status == S.IN_PROGRESS
-    assert client.post(url("action-withdraw", action), {"reason": "Superseded"}).status_code == 302
+    assert withdraw_on_the_site(client, action, "Superseded").status_code == 302
     assert Action.objects.get(pk=action.pk).status == S.WITHDRAWN
 
 
@@ -313,10 +314,10 @@ def test_withdraw_needs_a_reason(client, owner, lead):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"proposed_date": "", "reason": "More time"}, "This field is required"),
+        ({"proposed_date": "", "reason": "More time"}, "Enter the new due date you are asking for"),
         ({"proposed_date": "31/02/2027", "reason": "More time"}, "Enter a real date"),
         ({"proposed_date": "2020-01-01", "reason": "More time"}, "must be after the current one"),
-        ({"proposed_date": "2099-01-01", "reason": ""}, "This field is required"),
+        ({"proposed_date": "2099-01-01", "reason": ""}, "Enter why more time is needed"),
     ],
 )
 def test_extension_request_refuses_bad_input(client, owner, data, message):

@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tests.pages import ready_to_discharge, url
+from tests.pages import discharge_on_the_site, ready_to_discharge, url
 from tracker.models import SignOff
 
 # Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
@@ -15,7 +15,7 @@ def test_reviewer_discharges_a_finding_ready_for_it(client, reviewer, owner, fin
     client.force_login(reviewer)
 
     page = client.get(url(finding, "discharge/"))
-    response = client.post(url(finding, "discharge/"), {"comment": "Audit shows the change has stuck."})
+    response = discharge_on_the_site(client, finding, "Audit shows the change has stuck.")
 
     assert page.status_code == 200
     assert "<h1>Discharge this finding</h1>" in page.content.decode()

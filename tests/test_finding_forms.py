@@ -66,9 +66,9 @@ def test_lead_sees_the_add_finding_form(client, lead, inspection):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"text": ""}, "This field is required."),
-        ({"reference": ""}, "This field is required."),
-        ({"kind": "finding"}, "Select a valid choice."),
+        ({"text": ""}, "Enter the inspectorate&#x27;s words, or a summary of them"),
+        ({"reference": ""}, "Enter the finding&#x27;s reference, for example AFI3"),
+        ({"kind": "finding"}, "Choose a kind from the list"),
         # AFI1 exists, and references are unique within an inspection whatever their case.
         # (test_a_duplicate_reference_is_explained_in_words checks the wording.)
         ({"reference": "afi1"}, "There is a problem"),

@@ -136,18 +136,20 @@ def test_a_discharged_finding_shows_its_discharge_and_offers_no_changes(client, 
 def test_reviewer_is_offered_discharge_only_when_ready(client, reviewer, owner, finding):
     client.force_login(reviewer)
     factories.ActionFactory(finding=finding, owner=owner, in_progress=True)
-    assert "Discharge finding" not in client.get(url(finding)).content.decode()
+    assert "Discharge this finding" not in client.get(url(finding)).content.decode()
 
     other = factories.FindingFactory(inspection=finding.inspection)
     ready_to_discharge(other, owner, reviewer)
-    assert "Discharge finding" in client.get(url(other)).content.decode()
+    page = client.get(url(other)).content.decode()
+    assert "<h2>Discharge this finding</h2>" in page
+    assert f'action="{url(other, "discharge/")}"' in page
 
 
 def test_lead_is_never_offered_discharge(client, lead, owner, reviewer, finding):
     ready_to_discharge(finding, owner, reviewer)
     client.force_login(lead)
 
-    assert "Discharge finding" not in client.get(url(finding)).content.decode()
+    assert "Discharge this finding" not in client.get(url(finding)).content.decode()
 
 
 def test_finding_page_runs_the_same_queries_however_many_rows(client, auditor, owner, reviewer, cause, inspection):

@@ -64,11 +64,11 @@ def test_only_a_lead_can_add_an_inspection(client, request, role):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"title": ""}, "title", "This field is required."),
+        ({"title": ""}, "title", "Enter the report&#x27;s title"),
         ({"published": "31/02/2024"}, "published", "Enter a real date, for example 31/03/2027"),
-        ({"published": ""}, "published", "This field is required."),
-        ({"slug": "not a slug!"}, "slug", "Enter a valid"),
-        ({"slug": "herts-peel-2016"}, "slug", "Inspection with this Slug already exists."),
+        ({"published": ""}, "published", "Enter the date the report was published"),
+        ({"slug": "not a slug!"}, "slug", "Enter a short name of lower-case letters, numbers and hyphens only"),
+        ({"slug": "herts-peel-2016"}, "slug", "Another inspection already has this address: choose another"),
         ({"link": "not a web address"}, "link", "Enter a web address"),
         ({"published": "02/03/2017", "overall_grade": "adequate"}, "overall_grade", "was not a grade for reports"),
     ],

@@ -52,7 +52,7 @@ def test_the_public_panel_report_says_no_store(client, world):  # noqa: F811
 def test_a_post_answer_says_no_store(client, world):  # noqa: F811
     client.force_login(world["people"]["reviewer"])
 
-    response = client.post(reverse("tracker:action-return", args=[world["submitted_action"]]), {})
+    response = client.post(reverse("tracker:action-sign-off", args=[world["submitted_action"]]), {})
 
     assert response.status_code == 400
     assert "no-store" in response.headers.get("Cache-Control", "")

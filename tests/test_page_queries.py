@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests import factories
 from tests.conftest import FAST_HASHERS
 from tests.shared_data import written_once
-from tests.test_access import MATRIX, Form, Page
+from tests.test_access import MATRIX, Check, Form, Page
 from tracker import services
 from tracker.models import Action
 
@@ -48,7 +48,13 @@ def first_allowed(rule) -> str:
     return "lead" if "lead" in rule.allowed else sorted(rule.allowed)[0]
 
 
-PAGES = [name for name, rule in MATRIX.items() if isinstance(rule, Page | Form)]
+PAGES = [name for name, rule in MATRIX.items() if isinstance(rule, Page | Form | Check)]
+# A page that checks the answers to a question shows them once the question is answered.
+ANSWERS = {
+    "tracker:action-sign-off-check": ("tracker:action-sign-off", {"decision": "return", "comment": "More"}),
+    "tracker:action-withdraw-check": ("tracker:action-withdraw", {"reason": "Superseded"}),
+    "tracker:finding-discharge-check": ("tracker:finding-discharge", {"comment": "Done"}),
+}
 
 
 def queries(client, url: str) -> int:
@@ -76,6 +82,9 @@ def query_counts(access_world, django_db_blocker) -> dict[str, tuple[int, int]]:
                 rule = MATRIX[name]
                 client.force_login(world["people"][first_allowed(rule)])
                 args = [world[key] for key in rule.args.split(",")] if rule.args else []
+                if name in ANSWERS:
+                    question, answers = ANSWERS[name]
+                    assert client.post(reverse(question, args=args), answers).status_code == 302
                 counts[name] = queries(client, reverse(name, args=args))
             return counts
 

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 
 from tests import factories
-from tracker.forms import ActionFilterForm, ExtensionDecisionForm, ReturnForm
+from tracker.forms import ActionFilterForm, ExtensionDecisionForm, WithdrawForm
 from tracker.models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM, Finding
 
 TEMPLATES = Path(settings.BASE_DIR) / "tracker" / "templates"
@@ -132,7 +132,7 @@ def test_an_action_form_page_names_the_action_and_leads_back_to_it(client, lead)
 
     assert '<span class="caption">Audit risk grading</span>' in page
     assert f"Status: In progress. Owner: {action.owner}. Due {action.due_date:%-d %B %Y}." in page
-    assert '<button type="submit" class="button button--warning">Withdraw</button>' in page
+    assert '<button type="submit" class="button">Continue</button>' in page  # to the check page
     assert f'<a href="/actions/{action.pk}/">Cancel</a>' in page
     assert 'enctype="multipart/form-data"' not in page  # only a form with a file field sends one
 
@@ -154,7 +154,11 @@ def test_breadcrumbs_post_forms_and_field_markup_each_live_in_one_template():
         "tracker/base.html",
         "registration/login.html",
     }
-    assert templates_containing(r'class="error-message"|_helptext"') == {"tracker/forms/field.html"}
+    # The sign-in page writes its two fields itself, as it writes its form.
+    assert templates_containing(r'class="error-message"|_helptext"') == {
+        "tracker/forms/field.html",
+        "registration/login.html",
+    }
 
 
 # Fields, by the form renderer ---------------------------------------------------------------
@@ -168,16 +172,16 @@ def test_fields_are_laid_out_by_the_trackers_templates():
 
 
 def test_a_field_with_an_error_is_described_by_its_hint_and_its_error():
-    form = ReturnForm({"comment": ""})
+    form = WithdrawForm({"reason": ""})
     form.is_valid()
 
-    html = form["comment"].as_field_group()
+    html = form["reason"].as_field_group()
 
     assert '<div class="form-group form-group--error">' in html
-    assert '<label for="id_comment">Why are you returning it?</label>' in html
-    assert '<div class="hint" id="id_comment_helptext">' in html
-    assert '<p class="error-message" id="id_comment_error"><span class="visually-hidden">Error:</span>' in html
-    assert 'aria-describedby="id_comment_helptext id_comment_error"' in html
+    assert '<label for="id_reason">Why is this action being withdrawn?</label>' in html
+    assert '<div class="hint" id="id_reason_helptext">' in html
+    assert '<p class="error-message" id="id_reason_error"><span class="visually-hidden">Error:</span>' in html
+    assert 'aria-describedby="id_reason_helptext id_reason_error"' in html
     assert 'aria-invalid="true"' in html
 
 

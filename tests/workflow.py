@@ -31,3 +31,19 @@ def take_to_sign_off(action, *, owner, reviewer) -> None:
     services.add_evidence(action, by=owner, title="Audit", url="https://intranet.example/audit")
     services.submit_for_sign_off(action, by=owner)
     services.sign_off_action(action, by=reviewer)
+
+
+def decide_on_the_site(client, action, decision: str, comment: str = ""):
+    """A reviewer's decision as the site takes it: the question ("sign_off" or "return"), then the check
+    page's confirmation. The answer to the question must be valid; the confirmation's response is returned."""
+    answered = client.post(f"/actions/{action.pk}/sign-off/", {"decision": decision, "comment": comment})
+    assert answered.status_code == 302, answered.content.decode()
+    assert answered.url == f"/actions/{action.pk}/sign-off/check/"
+    return client.post(answered.url)
+
+
+def withdraw_on_the_site(client, action, reason: str):
+    """A lead's withdrawal as the site takes it: the reason, then the check page's confirmation."""
+    answered = client.post(f"/actions/{action.pk}/withdraw/", {"reason": reason})
+    assert answered.status_code == 302, answered.content.decode()
+    return client.post(answered.url)

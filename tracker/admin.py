@@ -30,6 +30,8 @@ from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import mfa, permissions
 from .models import (
@@ -93,9 +95,41 @@ def require_id_of(model, value: str) -> None:
         raise Http404(f"No {model._meta.verbose_name} has the id {value!r}") from None
 
 
+# Bookkeeping no reader needs in a record's history: the edit counter that catches a stale form.
+NOT_HISTORY = {"version"}
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """A change in the admin's history as people say it: a status by its label ("Submitted for sign-off",
+    not `submitted`), and a person by name; an empty link is "(none)", not "Deleted user (pk=None)"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "(none)"
+        if field.choices and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class NoRevertHistoryAdmin(SimpleHistoryAdmin, TrackerAdmin):
     # Links typed without a scheme are taken as https, as Django 6 will.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """simple-history's diff of each row against the one before it, without the bookkeeping fields."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                hidden = [name for name in NOT_HISTORY if hasattr(self.model, name)]
+                delta = previous.diff_against(current, excluded_fields=hidden, foreign_keys_are_objs=True)
+                previous.history_delta_changes = self.get_historical_record_context_helper(
+                    request, previous
+                ).context_for_delta_changes(delta)
+            previous = current
 
     def history_view(self, request, object_id, extra_context=None):
         require_id_of(self.model, object_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
@@ -71,7 +71,24 @@ class PasswordSignIn:
 
 
 class SignInForm(PasswordSignIn, UsernameWithinLimit, AuthenticationForm):
-    pass
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+class ChooseOwnPasswordForm(SetPasswordForm):
+    """The page a password reset link opens, with messages that say what to do."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again, to confirm it"
 
 
 class TrackerFormMixin:
@@ -98,14 +115,18 @@ class TrackerModelForm(TrackerFormMixin, forms.ModelForm):
         super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
 
 
-def date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+def date_field(label: str, *, required: bool = True, help_text: str = "", missing: str = "") -> forms.DateField:
+    """`missing`: the message when a required date is not given, naming the date ("Enter the due date")."""
     return forms.DateField(
         label=label,
         required=required,
         widget=DateInput,
         help_text=help_text or "For example, 31/03/2027",
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"],
-        error_messages={"invalid": "Enter a real date, for example 31/03/2027"},
+        error_messages={
+            "invalid": "Enter a real date, for example 31/03/2027",
+            **({"required": missing} if missing else {}),
+        },
     )
 
 
@@ -120,13 +141,17 @@ def url_field(label: str, *, required: bool = False, help_text: str = "") -> for
     )
 
 
-def text_area(label: str, *, required: bool = True, help_text: str = "", rows: int = 4) -> forms.CharField:
+def text_area(
+    label: str, *, required: bool = True, help_text: str = "", rows: int = 4, missing: str = ""
+) -> forms.CharField:
+    """`missing`: the message when a required text is not given, saying what to write."""
     return forms.CharField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
         max_length=10_000,
+        error_messages={"required": missing} if missing else None,
     )
 
 
@@ -134,7 +159,11 @@ def text_area(label: str, *, required: bool = True, help_text: str = "", rows: i
 
 
 class ProgressForm(TrackerForm):
-    note = text_area("Progress note", help_text="What has been done since the last note, and what comes next.")
+    note = text_area(
+        "Progress note",
+        help_text="What has been done since the last note, and what comes next.",
+        missing="Enter a progress note",
+    )
     move_to = forms.ChoiceField(label="Status", required=False, widget=forms.RadioSelect)
 
     def __init__(self, *args, action: Action, **kwargs):
@@ -286,19 +315,28 @@ def check_evidence_file(upload) -> None:
 
 
 class EvidenceForm(TrackerForm):
-    title = forms.CharField(label="What the evidence shows", max_length=200)
+    title = forms.CharField(
+        label="What the evidence shows",
+        max_length=200,
+        error_messages={"required": "Enter what the evidence shows"},
+    )
     file = forms.FileField(
         label="File",
         required=False,
-        help_text="PDF, Word, Excel, PowerPoint, OpenDocument, image, text or CSV",
+        help_text="Attach a file or give a link below: one of the two is needed. "
+        "PDF, Word, Excel, PowerPoint, OpenDocument, image, text or CSV.",
         validators=[check_file_name_length, check_evidence_file],
     )
     url = url_field("Or a link", help_text="A link to the evidence on the force intranet, for example")
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and bool(cleaned.get("file")) == bool(cleaned.get("url")):
-            raise forms.ValidationError("Attach a file or give a link, not both")
+        if "file" in self.errors or "url" in self.errors:
+            return cleaned
+        if not cleaned.get("file") and not cleaned.get("url"):
+            self.add_error("file", "Attach a file or give a link")
+        elif cleaned.get("file") and cleaned.get("url"):
+            self.add_error("file", "Attach a file or give a link, not both")
         return cleaned
 
 
@@ -306,23 +344,54 @@ class SubmitForm(TrackerForm):
     note = text_area("Note for the reviewer", required=False, help_text="How the evidence shows the action is done.")
 
 
-class SignOffForm(TrackerForm):
-    comment = text_area("Comment", required=False, help_text="Recorded with the sign-off.")
+class VersionField(forms.IntegerField):
+    """The version of the action the page was made from, so that a decision taken on a stale page is refused
+    (services.EditConflict). Hidden; a post without it is taken as made on the action as it is now."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, **kwargs)
 
 
-class ReturnForm(TrackerForm):
-    comment = text_area(
-        "Why are you returning it?", help_text="The owner sees this and answers it before resubmitting."
+class SignOffDecisionForm(TrackerForm):
+    """The PCC reviewer's one question about a submitted action; the check page comes before the decision."""
+
+    SIGN_OFF, RETURN = "sign_off", "return"
+
+    decision = forms.ChoiceField(
+        label="What is your decision?",
+        choices=[(SIGN_OFF, "Sign off"), (RETURN, "Return to the owner")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to sign off the action or return it to the owner"},
     )
+    comment = text_area(
+        "Comment",
+        required=False,
+        help_text="Needed to return it: the owner sees it and answers it before submitting again. "
+        "With a sign-off, it is recorded with the decision.",
+    )
+    version = VersionField()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Enter a reason for returning it, so the owner knows what to do next")
+        return cleaned
 
 
 class WithdrawForm(TrackerForm):
-    reason = text_area("Why is this action being withdrawn?", help_text="Recorded in the action's history.")
+    reason = text_area(
+        "Why is this action being withdrawn?",
+        help_text="Recorded in the action's history.",
+        missing="Enter the reason for withdrawing this action",
+    )
+    version = VersionField()
 
 
 class ExtensionRequestForm(TrackerForm):
-    proposed_date = date_field("New due date")
-    reason = text_area("Why is more time needed?")
+    proposed_date = date_field("New due date", missing="Enter the new due date you are asking for")
+    reason = text_area("Why is more time needed?", missing="Enter why more time is needed")
 
     def __init__(self, *args, action: Action, **kwargs):
         super().__init__(*args, **kwargs)
@@ -349,7 +418,7 @@ class ExtensionDecisionForm(TrackerForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "refuse" and not cleaned.get("comment", "").strip():
-            self.add_error("comment", "Say why the extension is refused")
+            self.add_error("comment", "Enter why the extension is refused")
         return cleaned
 
 
@@ -365,11 +434,17 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return f"{user} ({user.job_title})" if user.job_title else str(user)
 
 
+ACTION_TITLE = {"required": "Enter a title"}
+ACTION_OWNER = {"required": "Choose an owner", "invalid_choice": "Choose an owner from the list"}
+
+
 class ActionCreateForm(TrackerForm):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title", max_length=200, error_messages=ACTION_TITLE)
     description = text_area("Description", required=False, help_text="What will be done, and how we will know.")
-    owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label="Choose an owner")
-    due_date = date_field("Due date")
+    owner = OwnerChoiceField(
+        label="Owner", queryset=User.objects.none(), empty_label="Choose an owner", error_messages=ACTION_OWNER
+    )
+    due_date = date_field("Due date", missing="Enter a due date")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -378,17 +453,29 @@ class ActionCreateForm(TrackerForm):
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
         if due < timezone.localdate():
-            raise forms.ValidationError("The due date must be today or in the future")
+            raise forms.ValidationError("Enter a due date in the future, or today's date")
         return due
 
 
 class ActionEditForm(TrackerForm):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title", max_length=200, error_messages=ACTION_TITLE)
     description = text_area("Description", required=False)
-    owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label=None)
-    reason = forms.CharField(label="Reason for the change", max_length=500, help_text="Recorded in the history.")
+    owner = OwnerChoiceField(label="Owner", queryset=User.objects.none(), empty_label=None, error_messages=ACTION_OWNER)
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=500,
+        help_text="Recorded in the history.",
+        error_messages={"required": "Enter the reason for the change"},
+    )
     # The version the form was made from: a save from a stale page is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": "This page was out of date: open the action again, then make your changes",
+            "invalid": "This page was out of date: open the action again, then make your changes",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -396,7 +483,7 @@ class ActionEditForm(TrackerForm):
 
 
 class InspectionForm(TrackerModelForm):
-    published = date_field("Published")
+    published = date_field("Published", missing="Enter the date the report was published")
     link = url_field("Link to the report")
 
     class Meta:
@@ -404,6 +491,17 @@ class InspectionForm(TrackerModelForm):
         fields = ["title", "slug", "kind", "force", "published", "link", "overall_grade", "attribution"]
         help_texts = {"slug": "Used in the page's address: lower-case letters, numbers and hyphens."}
         widgets = {"attribution": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "title": {"required": "Enter the report's title"},
+            "slug": {
+                "required": "Enter a short name for the page's address, for example peel-2016-effectiveness",
+                "invalid": "Enter a short name of lower-case letters, numbers and hyphens only",
+                "unique": "Another inspection already has this address: choose another",
+            },
+            "kind": {"required": "Choose the kind of inspection", "invalid_choice": "Choose a kind from the list"},
+            "overall_grade": {"invalid_choice": "Choose a grade from the list"},
+            "force": {"required": "Enter the force the report is about"},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -457,7 +555,7 @@ class PccResponseForm(TrackerForm):
 
 
 class RegisterEntryForm(TrackerForm):
-    date = date_field("Date of the inspectorate's update")
+    date = date_field("Date of the inspectorate's update", missing="Enter the date of the inspectorate's update")
     status = forms.ChoiceField(
         label="The inspectorate's status",
         choices=RegisterStatus.choices,
@@ -473,6 +571,11 @@ class FindingForm(TrackerModelForm):
         fields = ["kind", "reference", "title", "text", "is_summary", "theme", "parent", "addressee", "register_id"]
         widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 8})}
         labels = {"is_summary": "The text is a summary, not the inspectorate's own words"}
+        error_messages = {
+            "kind": {"required": "Choose the kind of finding", "invalid_choice": "Choose a kind from the list"},
+            "reference": {"required": "Enter the finding's reference, for example AFI3"},
+            "text": {"required": "Enter the inspectorate's words, or a summary of them"},
+        }
 
     def __init__(self, *args, inspection: Inspection, **kwargs):
         super().__init__(*args, **kwargs)

@@ -71,16 +71,25 @@ class EditConflict(ActionRefused):
     `latest` is the action's newest history row (with its user), read by the service that refuses.
     """
 
-    def __init__(self, action: Action, changes: list[str], latest):
+    KEPT = {
+        "edit": "while you were editing it",
+        "decision": "after you opened it to decide",
+    }
+    NEXT = {
+        "edit": "Your changes have not been saved: they are still in the form. Check them against the changes, "
+        "then save again.",
+        "decision": "Nothing has been decided: your answers are kept below. Check the action, then confirm again "
+        "if your decision still stands.",
+    }
+
+    def __init__(self, action: Action, changes: list[str], latest, *, doing: str = "edit"):
         self.action = action
         self.changes = changes
         who = f" by {latest.history_user}" if latest and latest.history_user else ""
         when = f" at {timezone.localtime(latest.history_date):%-d %B %Y %H:%M}" if latest else ""
         what = "; ".join(changes) if changes else "its status or records changed"
         super().__init__(
-            f"Someone else changed this action while you were editing it (last{who}{when}): {what}. "
-            "Your changes have not been saved: they are still in the form. Check them against the changes, "
-            "then save again."
+            f"Someone else changed this action {self.KEPT[doing]} (last{who}{when}): {what}. {self.NEXT[doing]}"
         )
 
 
@@ -343,6 +352,13 @@ def _changes_since(action: Action, version: int) -> list[str]:
     return changes
 
 
+def _require_unchanged(action: Action, based_on_version: int | None, *, doing: str = "edit") -> None:
+    """Refuse a move made from a page of the action older than its last save (the caller holds its lock)."""
+    if based_on_version is not None and action.version != based_on_version:
+        latest = action.history.select_related("history_user").order_by("-history_id").first()
+        raise EditConflict(action, _changes_since(action, based_on_version), latest, doing=doing)
+
+
 @transaction.atomic
 @clock.at_one_moment
 def edit_action(action: Action, *, by: User, reason: str, based_on_version: int | None = None, **changes) -> Action:
@@ -354,9 +370,7 @@ def edit_action(action: Action, *, by: User, reason: str, based_on_version: int 
     if unknown := set(changes) - set(EDITABLE_FIELDS):
         raise ValueError(f"edit_action cannot change {', '.join(sorted(unknown))}")
     action = _lock(Action, action.pk)
-    if based_on_version is not None and action.version != based_on_version:
-        latest = action.history.select_related("history_user").order_by("-history_id").first()
-        raise EditConflict(action, _changes_since(action, based_on_version), latest)
+    _require_unchanged(action, based_on_version)
     permissions.require_edit_action(by, action)
     if "owner" in changes:
         permissions.require_own_actions(changes["owner"])
@@ -431,8 +445,10 @@ def _record_decision(**fields) -> SignOff:
 
 @transaction.atomic
 @clock.at_one_moment
-def sign_off_action(action: Action, *, by: User, comment: str = "") -> SignOff:
+def sign_off_action(action: Action, *, by: User, comment: str = "", based_on_version: int | None = None) -> SignOff:
+    """based_on_version, as for edit_action: the version of the action the reviewer decided on."""
     action = _lock(Action, action.pk)
+    _require_unchanged(action, based_on_version, doing="decision")
     permissions.require_decide_sign_off(by, action)
     _move(action, S.SIGNED_OFF, by=by, reason=comment or "Signed off")
     return _record_decision(action=action, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
@@ -440,8 +456,9 @@ def sign_off_action(action: Action, *, by: User, comment: str = "") -> SignOff:
 
 @transaction.atomic
 @clock.at_one_moment
-def return_action(action: Action, *, by: User, comment: str) -> SignOff:
+def return_action(action: Action, *, by: User, comment: str, based_on_version: int | None = None) -> SignOff:
     action = _lock(Action, action.pk)
+    _require_unchanged(action, based_on_version, doing="decision")
     permissions.require_decide_sign_off(by, action)
     if not comment.strip():
         raise ActionRefused("Say why the action is returned: the owner needs to know what to do next.")
@@ -451,8 +468,9 @@ def return_action(action: Action, *, by: User, comment: str) -> SignOff:
 
 @transaction.atomic
 @clock.at_one_moment
-def withdraw_action(action: Action, *, by: User, reason: str) -> Action:
+def withdraw_action(action: Action, *, by: User, reason: str, based_on_version: int | None = None) -> Action:
     action = _lock(Action, action.pk)
+    _require_unchanged(action, based_on_version, doing="decision")
     permissions.require_withdraw(by, action)
     if not reason.strip():
         raise ActionRefused("Give the reason for withdrawing this action.")

@@ -12,10 +12,13 @@ from datetime import datetime
 
 from .models import Action, ExtensionRequest, SignOff, User
 
-# Fields whose changes are told by their own records (progress notes, sign-offs,
-# extension decisions), or that are bookkeeping.
 DATE = "%-d %B %Y"
+# Fields whose changes are told by their own records (progress notes, sign-offs,
+# extension decisions), or that are bookkeeping: a history row that changes only
+# these is the record's own entry already, so it gives no line of its own. The
+# version is the edit counter that catches a stale form; nobody reads it.
 TOLD_ELSEWHERE = {
+    "version",
     "status",
     "submitted_by",
     "submitted_at",
@@ -90,12 +93,13 @@ def _history_entries(action: Action) -> list[Entry]:
                     )
                 )
         if changes:
+            reassigned = [change.field for change in changes] == [Action._meta.get_field("owner").verbose_name]
             entries.append(
                 Entry(
                     when=row.history_date,
                     who=row.history_user,
                     kind="changed",
-                    heading="Details changed",
+                    heading=f"Reassigned to {changes[0].new}" if reassigned else "Details changed",
                     text=row.history_change_reason or "",
                     changes=changes,
                 )

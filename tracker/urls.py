@@ -17,8 +17,10 @@ urlpatterns = [
     path("actions/<int:pk>/evidence/<int:evidence_pk>/", actions.evidence_download, name="evidence-download"),
     path("actions/<int:pk>/submit/", actions.action_submit, name="action-submit"),
     path("actions/<int:pk>/sign-off/", actions.action_sign_off, name="action-sign-off"),
+    path("actions/<int:pk>/sign-off/check/", actions.action_sign_off_check, name="action-sign-off-check"),
     path("actions/<int:pk>/return/", actions.action_return, name="action-return"),
     path("actions/<int:pk>/withdraw/", actions.action_withdraw, name="action-withdraw"),
+    path("actions/<int:pk>/withdraw/check/", actions.action_withdraw_check, name="action-withdraw-check"),
     path("actions/<int:pk>/extension/", actions.extension_request, name="extension-request"),
     path("extensions/<int:pk>/decide/", actions.extension_decide, name="extension-decide"),
     # Inspections and findings
@@ -32,6 +34,7 @@ urlpatterns = [
     path("findings/<int:pk>/edit/", findings.finding_edit, name="finding-edit"),
     path("findings/<int:pk>/actions/new/", findings.action_create, name="action-create"),
     path("findings/<int:pk>/discharge/", findings.finding_discharge, name="finding-discharge"),
+    path("findings/<int:pk>/discharge/check/", findings.finding_discharge_check, name="finding-discharge-check"),
     path("findings/<int:pk>/register/", findings.finding_register, name="finding-register"),
     # Multi-factor sign-in (tracker/mfa.py)
     path("account/second-factor/", account.second_factor, name="second-factor"),

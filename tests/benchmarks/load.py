@@ -11,8 +11,9 @@ stops by itself at the deadline, or after --max-loops):
 
 - action owners open their open actions, open one, and add a progress note
   through its form (signed in through the sign-in page, with CSRF tokens);
-- PCC reviewers open the review queue, open an action from it, and sign it
-  off (one time in five, return it with a comment).
+- PCC reviewers open the review queue, open an action from it, answer the
+  decision's question and confirm it on the check page: sign it off (one
+  time in five, return it with a comment).
 
 Two reviewers often pick the same action: the second is refused on purpose
 (403, or 400 with the reason on the form). That is counted as a race, not an
@@ -52,6 +53,7 @@ TIMEOUT = 60
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ACTION_LINK = re.compile(r'href="/actions/(\d+)/"')
 DECIDE_LINK = re.compile(r'href="/actions/(\d+)/">Review and decide')
+VERSION = re.compile(r'name="version" value="(\d+)"')
 OPEN = urllib.parse.urlencode({"status": ["not_started", "in_progress", "blocked"]}, doseq=True)
 
 
@@ -130,17 +132,23 @@ class Person:
         action = random.choice(ids)
         status, page = self.request("action page", f"/actions/{action}/")
         approve = random.random() >= 0.2
-        verb = "sign-off" if approve else "return"
         match = CSRF.search(page) if status == 200 else None
-        if not match or f'action="/actions/{action}/{verb}/"' not in page:
+        version = VERSION.search(page) if status == 200 else None
+        if not match or not version or f'action="/actions/{action}/sign-off/"' not in page:
             self.raced += 1  # decided by someone else since the queue was read
             return
         comment = f"Load test {run}: {'sign-off' if approve else 'return'} {number} by {self.username}"
+        # The decision's question, then the page that checks it; the decision is the check page's POST.
+        answer = {"decision": "sign_off" if approve else "return", "comment": comment, "version": version.group(1)}
         status, _ = self.request(
-            "sign off" if approve else "return",
-            f"/actions/{action}/{verb}/",
-            {"comment": comment, "csrfmiddlewaretoken": match.group(1)},
+            "decision question", f"/actions/{action}/sign-off/", {**answer, "csrfmiddlewaretoken": match.group(1)}
         )
+        if status == 302:
+            status, _ = self.request(
+                "sign off" if approve else "return",
+                f"/actions/{action}/sign-off/check/",
+                {"csrfmiddlewaretoken": match.group(1)},
+            )
         if status == 302:
             self.decisions.append((int(action), "approve" if approve else "return", comment))
         elif status in (400, 403):

@@ -3,6 +3,7 @@ with their errors showing too; and the sign-off journey works by keyboard alone,
 focus visible at every step."""
 
 import io
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -27,6 +28,9 @@ class Visit:
     errors: bool = False
     clear: list[str] = field(default_factory=list)
     fill: dict[str, str] = field(default_factory=dict)
+    # Answer the page's question (choose these radios, fill `fill`) and check the page it leads to as well.
+    check_page: str = ""
+    choose: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -95,6 +99,11 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/extensions/{demo.extension.pk}/decide/", errors=True),
         Visit(f"/actions/{pk}/edit/", errors=True, clear=["Title", "Reason for the change"]),
         Visit(f"/actions/{pk}/withdraw/", errors=True),
+        Visit(
+            f"/actions/{pk}/withdraw/",
+            fill={"Why is this action being withdrawn?": "Folded into another action."},
+            check_page=f"/actions/{pk}/withdraw/check/",
+        ),
         Visit(f"/actions/{pk}/extension/", errors=True),
         Visit(f"/actions/{pk}/submit/"),
         Visit(f"/findings/{finding}/actions/new/", errors=True),
@@ -108,14 +117,20 @@ def lead_pages(demo) -> list[Visit]:
 
 
 def reviewer_pages(demo) -> list[Visit]:
-    pk, slug = demo.submitted.pk, demo.inspection.slug
+    pk, slug, ready = demo.submitted.pk, demo.inspection.slug, demo.ready_finding.pk
     return [
         Visit("/review/"),
         Visit(f"/actions/{pk}/"),
         Visit(f"/actions/{demo.returned.pk}/"),
-        Visit(f"/actions/{pk}/sign-off/"),  # the comment is optional: an empty submission would sign it off
+        Visit(f"/actions/{pk}/sign-off/", errors=True),
         Visit(f"/actions/{pk}/return/", errors=True),
-        Visit(f"/findings/{demo.ready_finding.pk}/discharge/"),
+        Visit(
+            f"/actions/{pk}/sign-off/",
+            choose=["Return to the owner"],
+            fill={"Comment (optional)": "Which districts were sampled?"},
+            check_page=f"/actions/{pk}/sign-off/check/",
+        ),
+        Visit(f"/findings/{ready}/discharge/", check_page=f"/findings/{ready}/discharge/check/"),
         Visit(f"/inspections/{slug}/response/", errors=True, fill={"Link to the published response": "not a link"}),
         Visit("/inspections/new/", status=403),
     ]
@@ -146,6 +161,18 @@ def show_errors(page: Page, visit: Visit) -> None:
     expect(page.locator(".error-summary")).to_be_visible()
 
 
+def answer(page: Page, visit: Visit) -> None:
+    """Answer the question on a decision's page, and wait for the page that checks the answers."""
+    form = page.locator("main form").last
+    for label in visit.choose:
+        form.get_by_label(label, exact=True).check()
+    for label, value in visit.fill.items():
+        form.get_by_label(label).fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(re.escape(visit.check_page) + "$"))
+    expect(page.locator("main form button[type=submit]")).to_be_visible()
+
+
 @pytest.mark.parametrize("username", ROLE_PAGES)
 def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
     page = sign_in(username)
@@ -157,6 +184,9 @@ def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
         if visit.errors:
             show_errors(page, visit)
             problems += accessibility_problems(page)
+        if visit.check_page:
+            answer(page, visit)
+            problems += accessibility_problems(page)
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
 
 
@@ -166,7 +196,8 @@ NOT_PAGES = {"tracker:healthz", "tracker:evidence-download"}
 
 def test_every_page_of_the_site_is_in_the_check(demo):
     visits = common_pages(demo) + [visit for pages in ROLE_PAGES.values() for visit in pages(demo)]
-    checked = {resolve(urlsplit(visit.path).path).view_name for visit in visits if visit.status != 404}
+    paths = [visit.path for visit in visits if visit.status != 404] + [v.check_page for v in visits if v.check_page]
+    checked = {resolve(urlsplit(path).path).view_name for path in paths}
     every_page = {f"tracker:{pattern.name}" for pattern in tracker.urls.urlpatterns}
     assert every_page - NOT_PAGES - checked == set(), "Add these pages to the accessibility check"
 
@@ -253,12 +284,20 @@ def test_reviewer_signs_off_by_keyboard_alone_with_the_focus_always_visible(demo
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
 
-    # Past the comment to the button, then back to write the comment first.
-    sign_off = page.get_by_role("button", name="Sign off")
-    tab_to(page, sign_off)
+    # The decision, then past the comment to the button, and back to write the comment first.
+    tab_to(page, page.get_by_label("Sign off", exact=True))
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Sign off", exact=True)).to_be_checked()
+    carry_on = page.get_by_role("button", name="Continue")
+    tab_to(page, carry_on)
     tab_to(page, page.get_by_label("Comment (optional)"), key="Shift+Tab")
     page.keyboard.type("Standard and system change checked.")
-    tab_to(page, sign_off)
+    tab_to(page, carry_on)
+    page.keyboard.press("Enter")
+
+    # The page that checks the decision, then the decision.
+    expect(page.get_by_role("heading", name="Check your decision", level=1)).to_be_visible()
+    tab_to(page, page.get_by_role("button", name="Sign off this action"))
     page.keyboard.press("Space")
     expect(page.get_by_role("alert").filter(has_text="Success")).to_contain_text("Action signed off")
     demo.submitted.refresh_from_db()

@@ -85,11 +85,15 @@ def test_owner_submits_reviewer_returns_owner_resubmits_reviewer_signs_off_and_d
     owner_page.get_by_role("button", name="Submit for sign-off").click()
     success(owner_page, "Submitted for sign-off")
 
-    # The PCC's reviewer returns it with a comment.
+    # The PCC's reviewer returns it with a comment, through the page that checks the decision.
     reviewer_page = sign_in("reviewer")
     review_queue_decide(reviewer_page, title)
-    reviewer_page.get_by_label("Why are you returning it?").fill("Show that supervisors attended too.")
-    reviewer_page.get_by_role("button", name="Return to owner").click()
+    reviewer_page.get_by_label("Return to the owner").check()
+    reviewer_page.get_by_label("Comment (optional)").fill("Show that supervisors attended too.")
+    reviewer_page.get_by_role("button", name="Continue").click()
+    expect(reviewer_page.get_by_role("heading", name="Check your decision", level=1)).to_be_visible()
+    expect(summary_value(reviewer_page, "Comment").first).to_have_text("Show that supervisors attended too.")
+    reviewer_page.get_by_role("button", name="Return to the owner").click()
     success(reviewer_page, "Action returned to its owner")
 
     # The owner sees the return on their dashboard, answers it and resubmits.
@@ -107,21 +111,32 @@ def test_owner_submits_reviewer_returns_owner_resubmits_reviewer_signs_off_and_d
     owner_page.get_by_role("button", name="Submit for sign-off").click()
     success(owner_page, "Submitted for sign-off")
 
-    # The reviewer signs it off, then discharges the finding.
+    # The reviewer chooses to sign it off, changes the comment from the check page, then signs off.
     review_queue_decide(reviewer_page, title)
     expect(reviewer_page.get_by_role("heading", name="Progress note", level=3).first).to_be_visible()
+    reviewer_page.get_by_label("Sign off", exact=True).check()
+    reviewer_page.get_by_label("Comment (optional)").fill("Register checked.")
+    reviewer_page.get_by_role("button", name="Continue").click()
+    expect(reviewer_page.locator(".warning-text")).to_contain_text("It is final")
+    reviewer_page.get_by_role("link", name="Change comment").click()
+    expect(reviewer_page.get_by_label("Sign off", exact=True)).to_be_checked()
+    expect(reviewer_page.get_by_label("Comment (optional)")).to_have_value("Register checked.")
     reviewer_page.get_by_label("Comment (optional)").fill("Register checked against the training list.")
-    reviewer_page.get_by_role("button", name="Sign off").click()
+    reviewer_page.get_by_role("button", name="Continue").click()
+    expect(summary_value(reviewer_page, "Comment").first).to_have_text("Register checked against the training list.")
+    reviewer_page.get_by_role("button", name="Sign off this action").click()
     success(reviewer_page, "Action signed off")
 
     reviewer_page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="AFI2").click()
     force_status = reviewer_page.get_by_role("region", name="The force's status")
     expect(force_status.locator(".tag")).to_have_text("Ready to discharge")
     reviewer_page.get_by_label("Comment (optional)").fill("The force now investigates stalking properly.")
-    reviewer_page.get_by_role("button", name="Discharge finding").click()
+    reviewer_page.get_by_role("button", name="Continue").click()
+    expect(reviewer_page.get_by_role("heading", name="Check before you discharge this finding")).to_be_visible()
+    reviewer_page.get_by_role("button", name="Discharge this finding").click()
     success(reviewer_page, "Finding discharged")
     expect(force_status.locator(".tag")).to_have_text("Discharged")
-    expect(reviewer_page.get_by_role("button", name="Discharge finding")).to_have_count(0)
+    expect(reviewer_page.get_by_role("heading", name="Discharge this finding", exact=True)).to_have_count(0)
 
 
 def test_lead_assigns_owner_asks_for_time_lead_approves_and_auditor_reads_the_history(sign_in, lead, owner, auditor):

@@ -8,6 +8,7 @@ or invalid POST shows the form again with what was typed and why.
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -21,14 +22,14 @@ from ..forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
-    ReturnForm,
-    SignOffForm,
+    SignOffDecisionForm,
     SubmitForm,
     WithdrawForm,
 )
 from ..models import Action, Evidence, ExtensionRequest
 from ..selectors import actions as selected
 from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, show_refusal
+from .confirm import Answer, answers_key, ask, check_answers, kept_answers, refusal_with_answers
 
 
 def get_action(request, pk: int) -> Action:
@@ -89,11 +90,11 @@ def _forms_for(user, action: Action) -> dict:
     pending = action.pending_extension()
     if pending and permissions.can_decide_extension(user, pending):
         forms["decision_form"] = ExtensionDecisionForm(auto_id="decision-%s")
+    version = {"version": action.version}
     if permissions.can_decide_sign_off(user, action):
-        forms["sign_off_form"] = SignOffForm(auto_id="sign-off-%s")
-        forms["return_form"] = ReturnForm(auto_id="return-%s")
+        forms["sign_off_form"] = SignOffDecisionForm(initial=version, auto_id="sign-off-%s")
     if permissions.can_withdraw(user, action):
-        forms["withdraw_form"] = WithdrawForm(auto_id="withdraw-%s")
+        forms["withdraw_form"] = WithdrawForm(initial=version, auto_id="withdraw-%s")
     return forms
 
 
@@ -185,33 +186,80 @@ def action_submit(request, pk: int):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def action_sign_off(request, pk: int):
+# Decisions that cannot be undone: a question, a check of the answers, then the decision (see .confirm).
+
+SIGN_OFF_CONSEQUENCES = {
+    SignOffDecisionForm.SIGN_OFF: (
+        "Sign off this action",
+        "Signing off records that the PCC's office is satisfied the action is done. It is final: the action "
+        "cannot be changed or reopened afterwards.",
+    ),
+    SignOffDecisionForm.RETURN: (
+        "Return to the owner",
+        "The action goes back to its owner as in progress, with your comment at the top of its page; they "
+        "answer it and submit it again.",
+    ),
+}
+
+
+def _decision_question(request, pk: int, preselect: str = ""):
     action = get_action(request, pk)
     permissions.require_decide_sign_off(request.user, action)
+    key = answers_key("sign-off", action.pk)
+    initial = {"decision": preselect, **kept_answers(request, key), "version": action.version}
+    form = SignOffDecisionForm(posted(request), initial=initial)
+    check_url = reverse("tracker:action-sign-off-check", args=[action.pk])
+    page = {"heading": "Decide this action", "button": "Continue", **about(action)}
+    return ask(request, form, key=key, check_url=check_url, version=action.version, **page)
 
-    def run(data):
-        services.sign_off_action(action, by=request.user, comment=data["comment"])
-        return "Action signed off", action
 
-    form = SignOffForm(posted(request))
-    return run_form(request, form, run) or form_page(
-        request, form, heading="Sign off this action", button="Sign off", **about(action)
-    )
+@require_http_methods(["GET", "POST"])
+def action_sign_off(request, pk: int):
+    return _decision_question(request, pk)
 
 
 @require_http_methods(["GET", "POST"])
 def action_return(request, pk: int):
+    """The decision's question, with "Return to the owner" chosen: the page this address has always shown."""
+    return _decision_question(request, pk, preselect=SignOffDecisionForm.RETURN)
+
+
+def _decision_check(form) -> dict:
+    """What the check page of a sign-off decision says, from the answers kept."""
+    decision = form.data.get("decision")
+    button, consequence = SIGN_OFF_CONSEQUENCES.get(decision, SIGN_OFF_CONSEQUENCES[SignOffDecisionForm.SIGN_OFF])
+    answers = [
+        Answer("Decision", dict(form.fields["decision"].choices).get(decision, ""), "decision"),
+        Answer("Comment", form.data.get("comment", ""), "comment"),
+    ]
+    return {"button": button, "consequence": consequence, "answers": answers, "heading": "Check your decision"}
+
+
+@require_http_methods(["GET", "POST"])
+def action_sign_off_check(request, pk: int):
     action = get_action(request, pk)
-    permissions.require_decide_sign_off(request.user, action)
+    key = answers_key("sign-off", action.pk)
+    refusal = refusal_with_answers(request, key, permissions.require_decide_sign_off, action)
+    form = SignOffDecisionForm(kept_answers(request, key) or None)
 
     def run(data):
-        services.return_action(action, by=request.user, comment=data["comment"])
-        return "Action returned to its owner", action
+        decided = {"by": request.user, "comment": data["comment"], "based_on_version": data["version"]}
+        if data["decision"] == SignOffDecisionForm.RETURN:
+            services.return_action(action, **decided)
+            return "Action returned to its owner", action
+        services.sign_off_action(action, **decided)
+        return "Action signed off", action
 
-    form = ReturnForm(posted(request))
-    return run_form(request, form, run) or form_page(
-        request, form, heading="Return this action", button="Return to owner", button_variant="warning", **about(action)
+    question_url = reverse("tracker:action-sign-off", args=[action.pk])
+    return check_answers(
+        request,
+        form,
+        key=key,
+        question_url=question_url,
+        run=run,
+        refusal=refusal,
+        **_decision_check(form),
+        **about(action),
     )
 
 
@@ -219,14 +267,38 @@ def action_return(request, pk: int):
 def action_withdraw(request, pk: int):
     action = get_action(request, pk)
     permissions.require_withdraw(request.user, action)
+    key = answers_key("withdraw", action.pk)
+    form = WithdrawForm(posted(request), initial={**kept_answers(request, key), "version": action.version})
+    check_url = reverse("tracker:action-withdraw-check", args=[action.pk])
+    page = {"heading": "Withdraw this action", "button": "Continue", **about(action)}
+    return ask(request, form, key=key, check_url=check_url, version=action.version, **page)
+
+
+@require_http_methods(["GET", "POST"])
+def action_withdraw_check(request, pk: int):
+    action = get_action(request, pk)
+    key = answers_key("withdraw", action.pk)
+    refusal = refusal_with_answers(request, key, permissions.require_withdraw, action)
+    form = WithdrawForm(kept_answers(request, key) or None)
 
     def run(data):
-        services.withdraw_action(action, by=request.user, reason=data["reason"])
+        services.withdraw_action(action, by=request.user, reason=data["reason"], based_on_version=data["version"])
         return "Action withdrawn", action
 
-    form = WithdrawForm(posted(request))
-    return run_form(request, form, run) or form_page(
-        request, form, heading="Withdraw this action", button="Withdraw", button_variant="warning", **about(action)
+    return check_answers(
+        request,
+        form,
+        key=key,
+        question_url=reverse("tracker:action-withdraw", args=[action.pk]),
+        run=run,
+        answers=[Answer("Reason", form.data.get("reason", ""), "reason")],
+        consequence="Withdrawing closes the action for good: it cannot be reopened, and an extension request "
+        "waiting for a decision is refused with it. The reason is kept in its history.",
+        button="Withdraw this action",
+        button_variant="warning",
+        refusal=refusal,
+        heading="Check before you withdraw this action",
+        **about(action),
     )
 
 

@@ -16,6 +16,7 @@ from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryF
 from ..models import Finding
 from ..selectors import inspections as selected
 from . import breadcrumbs_to, form_page, posted, run_form
+from .confirm import Answer, answers_key, ask, check_answers, kept_answers, refusal_with_answers
 from .inspections import get_inspection
 
 DISCHARGED = "This finding has been discharged: it cannot be changed any more."
@@ -153,25 +154,58 @@ def action_create(request, pk: int):
     )
 
 
+DISCHARGE_INTRO = (
+    "Every action on this finding is signed off or withdrawn. Discharging it records that the PCC's office is "
+    "satisfied the finding has been put right; it cannot be undone."
+)
+
+
+def _discharge_page(finding: Finding) -> dict:
+    crumbs = finding_crumbs(finding)
+    return {"caption": crumbs[-1][1], "cancel_url": crumbs[-1][0], "breadcrumbs": crumbs}
+
+
 @require_http_methods(["GET", "POST"])
 def finding_discharge(request, pk: int):
     finding = get_finding(request, pk)
     permissions.require_discharge(request.user, finding)
+    key = answers_key("discharge", finding.pk)
+    form = DischargeForm(posted(request), initial=kept_answers(request, key))
+    check_url = reverse("tracker:finding-discharge-check", args=[finding.pk])
+    return ask(
+        request,
+        form,
+        key=key,
+        check_url=check_url,
+        heading="Discharge this finding",
+        button="Continue",
+        intro=DISCHARGE_INTRO,
+        **_discharge_page(finding),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_discharge_check(request, pk: int):
+    finding = get_finding(request, pk)
+    key = answers_key("discharge", finding.pk)
+    refusal = refusal_with_answers(request, key, permissions.require_discharge, finding)
+    form = DischargeForm(kept_answers(request, key) or None)
 
     def run(data):
         services.discharge_finding(finding, by=request.user, comment=data["comment"])
         return "Finding discharged", finding
 
-    form = DischargeForm(posted(request))
-    crumbs = finding_crumbs(finding)
-    return run_form(request, form, run) or form_page(
+    return check_answers(
         request,
         form,
-        heading="Discharge this finding",
-        button="Discharge finding",
-        caption=crumbs[-1][1],
-        cancel_url=crumbs[-1][0],
-        breadcrumbs=crumbs,
-        intro="Every action on this finding is signed off or withdrawn. Discharging it records that the "
-        "PCC's office is satisfied the finding has been put right; it cannot be undone.",
+        key=key,
+        question_url=reverse("tracker:finding-discharge", args=[finding.pk]),
+        run=run,
+        answers=[Answer("Comment", form.data.get("comment", ""), "comment")],
+        consequence="Discharging records that the PCC's office is satisfied the finding has been put right. "
+        "It is final: no action can be added to it or reopened afterwards.",
+        button="Discharge this finding",
+        refusal=refusal,
+        heading="Check before you discharge this finding",
+        **_discharge_page(finding),
     )
