@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker.forms import SignInForm
+from tracker.sign_in_throttle import refuse_when_paused
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(form_class=SignInForm), name="login"),
+    path("accounts/login/", refuse_when_paused(auth_views.LoginView.as_view(form_class=SignInForm)), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where a password reset link from the admin leads: the person chooses their own password.
     path(

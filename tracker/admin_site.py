@@ -9,10 +9,14 @@ still their role's permissions, model by model.
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
 from . import permissions
 from .forms import UsernameWithinLimit
+from .sign_in_throttle import refuse_when_paused
 
 
 class TrackerAdminAuthenticationForm(UsernameWithinLimit, AdminAuthenticationForm):
@@ -32,3 +36,9 @@ class TrackerAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return permissions.can_use_admin(request.user)
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        # The per-address pause on signing in holds here as on the site's own form.
+        return refuse_when_paused(super().login)(request, extra_context)
