@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
-    "axes",
+    "tracker.apps.SignInRecordsConfig",  # django-axes, its admin section named for its readers
     "tracker",
 ]
 

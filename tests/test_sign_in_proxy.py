@@ -9,6 +9,7 @@ lockout is kept at, so nobody elsewhere can lock a named person out.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -80,6 +81,15 @@ def test_axes_asks_the_same_function():
     assert django_settings.AXES_CLIENT_IP_CALLABLE == "tracker.client_address.client_address"
 
 
+def settings_with(environment: dict) -> subprocess.CompletedProcess:
+    environ = {key: value for key, value in os.environ.items() if key not in {"TRUSTED_PROXIES", "AXES_PROXY_COUNT"}}
+    environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "test-only-not-a-secret", **environment}
+    program = "import django; django.setup(); from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    return subprocess.run(
+        [sys.executable, "-c", program], env=environ, cwd=Path(__file__).parents[1], capture_output=True, text=True
+    )
+
+
 @pytest.mark.parametrize(
     ("environment", "proxies"),
     [
@@ -90,13 +100,14 @@ def test_axes_asks_the_same_function():
     ],
 )
 def test_trusted_proxies_is_read_from_the_environment_with_the_old_name_as_a_fallback(environment, proxies):
-    environ = {key: value for key, value in os.environ.items() if key not in {"TRUSTED_PROXIES", "AXES_PROXY_COUNT"}}
-    environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "test-only-not-a-secret", **environment}
-    program = "import django; django.setup(); from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    assert settings_with(environment).stdout.strip() == proxies
 
-    run = subprocess.run([sys.executable, "-c", program], env=environ, capture_output=True, text=True, check=True)
 
-    assert run.stdout.strip() == proxies
+def test_a_negative_number_of_proxies_is_refused_with_a_sentence():
+    run = settings_with({"TRUSTED_PROXIES": "-1"})
+
+    assert run.returncode != 0
+    assert "TRUSTED_PROXIES is the number of proxies in front of the app" in run.stderr
 
 
 # The lockout, through the real sign-in form -----------------------------------------------------------
