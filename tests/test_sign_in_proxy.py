@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
+from django.core.checks import run_checks
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -108,6 +109,16 @@ def test_a_negative_number_of_proxies_is_refused_with_a_sentence():
 
     assert run.returncode != 0
     assert "TRUSTED_PROXIES is the number of proxies in front of the app" in run.stderr
+
+
+@pytest.mark.parametrize(("debug", "proxies", "warned"), [(False, 0, True), (False, 1, False), (True, 0, False)])
+def test_the_deploy_gate_warns_when_no_proxy_is_trusted(settings, debug, proxies, warned):
+    settings.DEBUG, settings.TRUSTED_PROXIES = debug, proxies
+
+    found = [message.id for message in run_checks(include_deployment_checks=True)]
+
+    assert ("tracker.W001" in found) is warned
+    assert "tracker.W001" not in [message.id for message in run_checks()]  # gunicorn still starts
 
 
 # The lockout, through the real sign-in form -----------------------------------------------------------
