@@ -126,6 +126,9 @@ def test_a_list_takes_the_same_queries_for_few_records_or_many(client, auditor, 
     client.get(url)  # the session and the person, as on any later page
 
     records(3, "few")
+    # The session and the person; their permissions (two: as a person and by their groups); the list's
+    # count and its whole count; the page of records; the date drill-down (its range, its years); a
+    # filter's choices (axes's path filter); and saving the session (three, with its savepoint).
     with django_assert_num_queries(13) as few:
         assert client.get(url).status_code == 200
     records(60, "many")
