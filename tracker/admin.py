@@ -429,7 +429,7 @@ class ReminderSentAdmin(ReadOnlyAdmin):
 # Sign-in records (django-axes): read by the roles permissions.can_read_sign_ins names, changed by nobody.
 
 
-class SignInRecords(ReadOnly):
+class SignInRecords(ReadOnly, TrackerAdmin):
     actions = None  # not even axes's "clean up expired attempts"
 
     def has_module_permission(self, request):
@@ -437,9 +437,6 @@ class SignInRecords(ReadOnly):
 
     def has_view_permission(self, request, obj=None):
         return permissions.can_read_sign_ins(request.user)
-
-    def get_changelist(self, request, **kwargs):
-        return DrillDownChangeList
 
 
 for model, model_admin in [
