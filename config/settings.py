@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
-    "axes",
+    "tracker.apps.SignInRecordsConfig",  # django-axes, its admin section named for its readers
     # Multi-factor sign-in (tracker/mfa.py): authenticator apps (TOTP) and recovery codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -227,9 +227,20 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
 # A refused single sign-on is no password guess: not counted towards a lockout (tracker/sso.py).
 AXES_WHITELIST_CALLABLE = "tracker.sso.not_a_password_attempt"
+
+# How many proxies stand in front of the app: 0, the connection's address is the client's; 1, one
+# nginx sending the client's address in X-Forwarded-For (docs/deploy.md). tracker/client_address.py
+# reads it, for the lockout, the throttle below and the log. AXES_PROXY_COUNT is its old name.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or os.environ.get("AXES_PROXY_COUNT") or "0")
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXIES is the number of proxies in front of the app: 0, 1 or more.")
+AXES_CLIENT_IP_CALLABLE = "tracker.client_address.client_address"
+# Beside the lockout: this many failed sign-ins from one address within this many minutes pause
+# signing in from there, whatever the usernames (tracker/sign_in_throttle.py). 0 turns it off.
+TRACKER_SIGN_IN_THROTTLE_FAILURES = int(os.environ.get("TRACKER_SIGN_IN_THROTTLE_FAILURES", "20"))
+TRACKER_SIGN_IN_THROTTLE_MINUTES = int(os.environ.get("TRACKER_SIGN_IN_THROTTLE_MINUTES", "15"))
 
 # Multi-factor sign-in (tracker/mfa.py), for a session signed in with a local password (a single
 # sign-on provider does its own): "powers" for anyone who signs off, decides extensions, manages

@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from tracker import sso
 from tracker.forms import ChooseOwnPasswordForm
+from tracker.sign_in_throttle import refuse_when_paused
 
 urlpatterns = [
-    path("accounts/login/", sso.SignInView.as_view(), name="login"),
+    path("accounts/login/", refuse_when_paused(sso.SignInView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where a password reset link from the admin leads: the person chooses their own password.
     path(

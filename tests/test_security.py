@@ -28,6 +28,7 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         "EMAIL_HOST": "relay.example.police.uk",
         "TRACKER_SITE_URL": "https://tracker.example.police.uk",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "TRUSTED_PROXIES": "1",
     }
 
     result = subprocess.run(

@@ -14,6 +14,8 @@ it is disabled in settings (SIMPLE_HISTORY_REVERT_DISABLED).
 
 from urllib.parse import urlsplit
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -482,3 +484,25 @@ class ReminderSentAdmin(ReadOnlyAdmin):
     list_filter = ["sent_on"]
     list_select_related = ["recipient"]
     search_fields = ["item", "recipient__username", "recipient__last_name"]
+
+
+# Sign-in records (django-axes): read by the roles permissions.can_read_sign_ins names, changed by nobody.
+
+
+class SignInRecords(ReadOnly, TrackerAdmin):
+    actions = None  # not even axes's "clean up expired attempts"
+
+    def has_module_permission(self, request):
+        return permissions.can_read_sign_ins(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_read_sign_ins(request.user)
+
+
+for model, model_admin in [
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+    (AccessAttempt, AccessAttemptAdmin),
+]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (SignInRecords, model_admin), {}))

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from . import mfa, permissions, sso
 from .forms import PasswordSignIn, UsernameWithinLimit
+from .sign_in_throttle import refuse_when_paused
 
 
 class TrackerAdminAuthenticationForm(PasswordSignIn, UsernameWithinLimit, AdminAuthenticationForm):
@@ -38,7 +39,9 @@ class TrackerAdminSite(admin.AdminSite):
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        return super().login(request, {**sso.sign_in_context(), **(extra_context or {})})
+        # The per-address pause on signing in holds here as on the site's own form.
+        sign_in = refuse_when_paused(super().login)
+        return sign_in(request, {**sso.sign_in_context(), **(extra_context or {})})
 
     def has_permission(self, request):
         # And the second factor given, where this session needs one (tracker/mfa.py).

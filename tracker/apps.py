@@ -1,3 +1,4 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -17,3 +18,10 @@ class TrackerAdminConfig(admin_apps.AdminConfig):
 
     default = False  # "tracker" in INSTALLED_APPS still means TrackerConfig
     default_site = "tracker.admin_site.TrackerAdminSite"
+
+
+class SignInRecordsConfig(axes_apps.AppConfig):
+    """django-axes, named for the people who read its records in the admin (tracker/admin.py)."""
+
+    default = False
+    verbose_name = "Sign-in records"

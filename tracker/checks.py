@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.checks import Warning as CheckWarning
 from django.core.checks import run_checks as run_registered_checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -130,6 +131,27 @@ def check_audit_key(app_configs=None, **kwargs) -> list[Error]:
             "outside the database and its backups: make one with "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",
             id="tracker.E004",
+        )
+    ]
+
+
+@register(TAG, deploy=True)
+def check_trusted_proxies(app_configs=None, **kwargs) -> list[CheckWarning]:
+    """tracker.W001 (check --deploy only): behind the TLS proxy the README asks for, the app must be told of it.
+
+    With TRUSTED_PROXIES at 0 every sign-in seems to come from the proxy's own address, so anyone's
+    failures would lock a person out and pause signing in for everyone. A site people really reach
+    without a proxy silences it (SILENCED_SYSTEM_CHECKS=tracker.W001).
+    """
+    if settings.DEBUG or settings.TRUSTED_PROXIES:
+        return []
+    return [
+        CheckWarning(
+            "TRUSTED_PROXIES is 0, so behind a proxy every sign-in would seem to come from the proxy's address: "
+            "anyone's failed sign-ins would lock people out and pause signing in for everyone.",
+            hint="Set TRUSTED_PROXIES=1 for one proxy in front that sends the client's address in X-Forwarded-For "
+            "(README, Deploying). If people reach gunicorn directly, with no proxy, silence tracker.W001.",
+            id="tracker.W001",
         )
     ]
 

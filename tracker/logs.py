@@ -4,7 +4,8 @@ Every line has the time, level, logger and message; a line written while a
 request is served also has its request id and the signed-in person's id. Only
 the fields named in FIELDS are written, so nothing a person typed (a password,
 a note) reaches the log by way of a logging call's extra data. Sign-ins, their
-failures and lockouts are logged here from Django's and django-axes's signals;
+failures and lockouts are logged here from Django's and django-axes's signals,
+with the client's address (tracker/client_address.py);
 each request, with a refusal's reason, by tracker.middleware.RequestLog.
 """
 
@@ -34,6 +35,7 @@ FIELDS = (
     "reason",
     "username",
     "sign_in_with",
+    "client_address",
 )
 
 # A proxy's X-Request-ID is kept when it looks like an id (nginx's $request_id, a UUID), else we make one.
@@ -97,10 +99,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+def address_of(request) -> str | None:
+    """The client's address for a sign-in line, by the rule the lockout and the throttle use."""
+    from .client_address import client_address  # imported late: LOGGING loads this module before the apps
+
+    return client_address(request) if request is not None else None
+
+
 def signed_in(sender, request, user, **kwargs):
     # How: "single sign-on" (tracker/sso.py) or "password".
     how = "single sign-on" if getattr(user, "backend", "") == "tracker.sso.SingleSignOnBackend" else "password"
-    log.info("Signed in", extra={"event": "sign_in", "user_id": user.pk, "sign_in_with": how})
+    log.info(
+        "Signed in",
+        extra={"event": "sign_in", "user_id": user.pk, "sign_in_with": how, "client_address": address_of(request)},
+    )
 
 
 def signed_out(sender, request, user, **kwargs):
@@ -110,13 +122,21 @@ def signed_out(sender, request, user, **kwargs):
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     if "nonce" in credentials:
         return  # a refused single sign-on: tracker/sso.py logs it with its reason
-    # Only the username: Django masks the password in credentials, and it is never written anyway.
-    log.warning("Sign-in failed", extra={"event": "sign_in_failed", "username": credentials.get("username")})
+    # The username and address only: Django masks the password in credentials, and it is never written anyway.
+    log.warning(
+        "Sign-in failed",
+        extra={
+            "event": "sign_in_failed",
+            "username": credentials.get("username"),
+            "client_address": address_of(request),
+        },
+    )
 
 
 def locked_out(sender, request, username, ip_address, **kwargs):
     log.warning(
-        "Sign-in locked out after repeated failures", extra={"event": "sign_in_locked_out", "username": username}
+        "Sign-in locked out after repeated failures",
+        extra={"event": "sign_in_locked_out", "username": username, "client_address": ip_address},
     )
 
 

@@ -351,6 +351,16 @@ def require_password_sign_in() -> None:
 can_sign_in_with_password = boolean_form(require_password_sign_in)
 
 
+def require_read_sign_ins(user) -> None:
+    """The sign-in records (django-axes's: sign-ins, failures, lockouts) are read by whoever reads the people
+    list (the Auditor and Administrator roles) and a superuser. Nobody changes or deletes them in the admin:
+    only axes itself clears a username's count of failures when they sign in."""
+    _refuse_unless(can_use_admin(user), "Only an auditor or an administrator can read the sign-in records.")
+
+
+can_read_sign_ins = boolean_form(require_read_sign_ins)
+
+
 def can_grant_powers(user) -> bool:
     """Who is a superuser or staff, and permissions given one by one: seen and changed by a superuser only."""
     return user.is_active and user.is_superuser
