@@ -57,6 +57,7 @@ def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     page.get_by_role("link", name="Sign-in security").click()
     expect(page.locator(".summary-list")).to_contain_text("Recovery codes left")
+    assert accessibility_problems(page) == []
     page.get_by_role("button", name="Sign out").click()
 
     # Next sign-in, at another computer: a wrong code is refused, and nothing is lost.
@@ -73,6 +74,7 @@ def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_
 
     # No phone to hand: a recovery code instead, which lets them in once.
     page.get_by_role("link", name="Use a recovery code instead").click()
+    assert accessibility_problems(page) == []
     page.get_by_label("Recovery code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Sign-off queue", level=1)).to_be_visible()
