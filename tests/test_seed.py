@@ -102,9 +102,7 @@ def counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_themes_fixture_loads():
-    call_command("loaddata", "themes", verbosity=0)
-
+def test_migrate_brings_the_reference_themes():
     names = set(Theme.objects.values_list("name", flat=True))
     assert 8 <= len(names) <= 10
     assert {
@@ -117,15 +115,6 @@ def test_themes_fixture_loads():
         "Leadership and supervision",
         "Evidence-based practice",
     } <= names
-
-
-@pytest.mark.django_db
-def test_loading_the_inspection_loads_themes_when_there_are_none():
-    assert not Theme.objects.exists()
-
-    seeding.load_inspection(seeding.HERTFORDSHIRE_SEED)
-
-    assert Theme.objects.filter(name="Call handling and risk assessment").exists()
 
 
 # The shipped inspection ---------------------------------------------------------------

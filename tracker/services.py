@@ -16,10 +16,12 @@ management command calls to build the plan, an Operator naming the command.
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import audit, clock, permissions
+from . import audit, bulk, clock, permissions
 from .models import (
     Action,
     Evidence,
@@ -30,6 +32,7 @@ from .models import (
     ProgressUpdate,
     RegisterEntry,
     SignOff,
+    Theme,
     User,
 )
 from .permissions import ActionRefused
@@ -242,29 +245,145 @@ def create_finding(*, by: Actor, inspection: Inspection, reason: str = "Finding 
     return finding
 
 
-@transaction.atomic
 @clock.at_one_moment
 def add_findings(inspection: Inspection, rows: list[dict], *, by: Actor, reason: str) -> list[Finding]:
-    """Create findings in the order given, all or none.
+    """Create findings in the order given, all or none, in one short transaction.
 
     Each row holds Finding fields, with parent_reference naming a finding
-    earlier in the rows or already in the inspection instead of parent.
+    earlier in the rows or already in the inspection (in any case) instead of
+    parent, and optionally line, the line of the file it was read from, for the
+    messages. A row's theme may be a new Theme, not yet saved: it is added with
+    the findings. inspection may be new too, not yet saved: it is created with them.
+
+    The rows are checked first, without a query and outside the transaction
+    (a file's rows have been checked already, by findings_csv.read_findings,
+    with every error by line). Inside it, what others may have changed since
+    is read again: the inspection's references, and the themes to add. Then the
+    findings and their history are written in a few bulk INSERTs.
     """
-    inspection = _lock(Inspection, inspection.pk)
-    _require_lead(by, "add findings")
-    by_reference = {f.reference: f for f in inspection.findings.all()}
-    created = []
+    creating = inspection.pk is None
+    _require_lead(by, "create inspections" if creating else "add findings")
+    if creating:
+        inspection.full_clean()
+    checked = _check_new_findings(rows)
+    findings = [row.finding for row in checked]
+    with transaction.atomic():
+        if creating:
+            _save(inspection, by=by, reason=reason)
+        else:
+            inspection = _lock(Inspection, inspection.pk)
+        for finding in findings:
+            finding.inspection_id = inspection.pk
+        breaks = _find_parents(inspection, checked)
+        _add_themes(checked, by=by, reason=reason)
+        bulk.insert(findings, breaks=breaks)
+        bulk.insert_history(findings, when=clock.now(), by=None if isinstance(by, Operator) else by, reason=reason)
+    return findings
+
+
+FINDING_FIELDS = [field.name for field in Finding._meta.concrete_fields]
+# Keys checked otherwise (below, and the caller's theme), and the timestamps the service sets itself.
+UNCHECKED = {"inspection", "parent", "theme", "created_at", "updated_at"}
+
+
+@dataclass
+class _NewFinding:
+    finding: Finding
+    parent_reference: str
+    line: int | None
+    new_theme: Theme | None  # a theme to add with the finding
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}" if self.line else f"finding {self.finding.reference or '(no reference)'}"
+
+
+def _check_new_findings(rows: list[dict]) -> list[_NewFinding]:
+    """Each row as an unsaved finding, with its parent's reference, its line and any new theme.
+
+    Refuses, naming every bad row, a field the model would refuse and a reference used twice
+    in any case. Runs no query: the parents are looked for under the lock.
+    """
+    checked, problems = [], []
+    references: set[str] = set()
+    now = clock.now()
+    excluded: dict[frozenset, list[str]] = {}
     for row in rows:
-        fields = dict(row)
-        parent_reference = fields.pop("parent_reference", "")
-        if parent_reference and parent_reference not in by_reference:
-            raise ActionRefused(f"Finding {fields['reference']}: no earlier finding has reference {parent_reference}.")
-        finding = create_finding(
-            by=by, reason=reason, inspection=inspection, parent=by_reference.get(parent_reference), **fields
-        )
-        by_reference[finding.reference] = finding
-        created.append(finding)
-    return created
+        fields = {"created_at": now, "updated_at": now, **row}
+        line = fields.pop("line", None)
+        parent_reference = fields.pop("parent_reference", "") or ""
+        # A theme as its key (quicker to set), unless it is new: then the key comes once it is saved.
+        theme = fields.pop("theme", None)
+        fields["theme_id"] = theme.pk if theme is not None else None
+        new = _NewFinding(Finding(**fields), parent_reference, line, theme if theme and not theme.pk else None)
+        # The fields given, checked as a form would; the parent is checked under the lock.
+        given = frozenset(fields)
+        if given not in excluded:
+            excluded[given] = [name for name in FINDING_FIELDS if name not in given or name in UNCHECKED]
+        try:
+            new.finding.clean_fields(exclude=excluded[given])
+        except ValidationError as error:
+            problems += [f"{new.where}: {name}: {' '.join(texts)}" for name, texts in error.message_dict.items()]
+            continue
+        if new.finding.reference.lower() in references:
+            problems.append(f"{new.where}: the reference {new.finding.reference} is used twice (in any case)")
+        references.add(new.finding.reference.lower())
+        checked.append(new)
+    _refuse_if(problems)
+    return checked
+
+
+def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> set[int]:
+    """Check the new references and parents against the inspection as it is now, in one query, and set the parents.
+
+    Returns where bulk.insert must begin a statement: at a child whose parent, in the same rows, would
+    otherwise be inserted by the same statement, and so have no key yet.
+    """
+    existing = {finding.reference.lower(): finding for finding in inspection.findings.only("reference", "kind")}
+    problems, breaks = [], set()
+    earlier: dict[str, int] = {}  # reference (lower case) -> position in the rows
+    statement = 0  # where the statement being filled begins
+    for position, new in enumerate(checked):
+        finding = new.finding
+        if same := existing.get(finding.reference.lower()):
+            problems.append(f"{new.where}: the inspection already has a finding with reference {same.reference}")
+        if new.parent_reference:
+            key = new.parent_reference.lower()
+            parent = checked[earlier[key]].finding if key in earlier else existing.get(key)
+            if parent is None:
+                problems.append(f"{new.where}: no earlier finding has reference {new.parent_reference}")
+            elif parent.kind != Finding.Kind.CAUSE_OF_CONCERN or finding.kind != Finding.Kind.RECOMMENDATION:
+                problems.append(f"{new.where}: only a recommendation can have a parent, and only a cause of concern")
+            else:
+                finding.parent = parent
+                if earlier.get(key, -1) >= statement:
+                    breaks.add(statement := position)
+        earlier.setdefault(finding.reference.lower(), position)
+    _refuse_if(problems)
+    return breaks
+
+
+def _refuse_if(problems: list[str], shown: int = 20) -> None:
+    if problems:
+        more = f"; and {len(problems) - shown:,} more" if len(problems) > shown else ""
+        raise ActionRefused(f"Nothing was added: {'; '.join(problems[:shown])}{more}.")
+
+
+def _add_themes(checked: list[_NewFinding], *, by: Actor, reason: str) -> None:
+    """Save the new themes, one per name in any case, or take the one someone else has added since."""
+    new = {row.new_theme.name.lower(): row.new_theme for row in checked if row.new_theme is not None}
+    if not new:
+        return
+    _require_lead(by, "add themes")
+    themes = {theme.name.lower(): theme for theme in Theme.objects.alias(key=Lower("name")).filter(key__in=new)}
+    for key, theme in new.items():
+        if key not in themes:
+            theme.clean_fields()
+            _save(theme, by=by, reason=reason)
+            themes[key] = theme
+    for row in checked:
+        if row.new_theme is not None:
+            row.finding.theme_id = themes[row.new_theme.name.lower()].pk
 
 
 @transaction.atomic
