@@ -42,9 +42,7 @@ new records and gives them their keys, and insert_history() their history rows.
 """
 
 import functools
-import itertools
 import operator
-import sqlite3
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -147,47 +145,44 @@ class BulkPlan:
             )
 
 
-def insert(objs: list, *, breaks: set[int] = frozenset()) -> None:
-    """INSERT new records of one model, in order, and set the keys the database gives them.
+def insert(objs: list) -> None:
+    """INSERT new records of one model, with keys taken from the table's own sequence, in order.
 
-    Multi-row INSERT ... RETURNING, as bulk_create does on SQLite and PostgreSQL,
-    without its per-value work (most of a minute for 50,000 findings). The values
-    are the instances' own: the caller has checked them. A record may point at
-    one inserted before it in the same call (a child at its parent): a statement
-    begins at each position in breaks, and the caller breaks between the two.
-    Call inside the caller's transaction.
+    The keys are taken first (reserve_keys), so a record may point at one before it
+    in the same call (a child at its parent: its key is read from the related
+    object). Then the rows go in as _insert writes them, without bulk_create's
+    per-value work (most of a minute for 50,000 findings). The values are the
+    instances' own: the caller has checked them. Call inside the caller's transaction.
     """
     if not objs:
         return
     model = type(objs[0])
-    ops = connection.ops
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    values = _values(fields)
-    batch = max(1, min(1000, _parameter_limit() // len(fields)))
-    table = ops.quote_name(model._meta.db_table)
-    columns = ", ".join(ops.quote_name(field.column) for field in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = ops.quote_name(model._meta.pk.column)
-    starts = sorted({*range(0, len(objs), batch), *breaks, len(objs)})
+    for obj, key in zip(objs, reserve_keys(model, len(objs)), strict=True):
+        obj.pk = key
+    _insert(model, objs)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def reserve_keys(model, count: int) -> list[int]:
+    """count new primary keys for model, ascending, that no one else will be given.
+
+    PostgreSQL: from the key's sequence, which others draw from too. SQLite: past
+    the highest key the table has ever given (AUTOINCREMENT), under the write lock
+    the transaction holds from its start (transaction_mode IMMEDIATE in settings).
+    """
+    table, key = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
-        for start, end in itertools.pairwise(starts):
-            chunk = objs[start:end]
-            rows = ", ".join([row] * len(chunk))
-            # Table and column names are the model's own, quoted; every value is a parameter.
-            sql = " ".join(["INSERT INTO", table, f"({columns})", "VALUES", rows, "RETURNING", returning])
-            cursor.execute(sql, [value for obj in chunk for value in values(obj)])
-            for obj, (key,) in zip(chunk, cursor.fetchall(), strict=True):
-                obj.pk = key
-                obj._state.adding = False
-                obj._state.db = connection.alias
-
-
-def _parameter_limit() -> int:
-    """How many parameters one statement may have: PostgreSQL takes 65,535; SQLite says (Django assumes 999)."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return connection.features.max_query_params or 65_535
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, key, count]
+            )
+            return sorted(key for (key,) in cursor.fetchall())
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        given = cursor.fetchone()
+    top = max(given[0] if given else 0, model._default_manager.aggregate(top=Max("pk"))["top"] or 0)
+    return list(range(top + 1, top + 1 + count))
 
 
 def insert_history(objs: list, *, when, by, reason: str) -> None:

@@ -100,7 +100,7 @@ class _Known:
     def __init__(self, inspection: Inspection | None):
         self.references: dict[str, tuple[str, str | None, int | None]] = {}
         if inspection is not None:
-            for reference, kind in inspection.findings.values_list("reference", "kind"):
+            for reference, kind in inspection.findings.order_by().values_list("reference", "kind"):
                 self.references[reference.lower()] = (reference, kind, None)
         self.themes = {theme.name.lower(): theme for theme in Theme.objects.all()}
         self.new_themes: dict[str, tuple[Theme, list[int]]] = {}

@@ -274,9 +274,9 @@ def add_findings(inspection: Inspection, rows: list[dict], *, by: Actor, reason:
             inspection = _lock(Inspection, inspection.pk)
         for finding in findings:
             finding.inspection_id = inspection.pk
-        breaks = _find_parents(inspection, checked)
+        _find_parents(inspection, checked)
         _add_themes(checked, by=by, reason=reason)
-        bulk.insert(findings, breaks=breaks)
+        bulk.insert(findings)
         bulk.insert_history(findings, when=clock.now(), by=None if isinstance(by, Operator) else by, reason=reason)
     return findings
 
@@ -333,34 +333,28 @@ def _check_new_findings(rows: list[dict]) -> list[_NewFinding]:
     return checked
 
 
-def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> set[int]:
-    """Check the new references and parents against the inspection as it is now, in one query, and set the parents.
-
-    Returns where bulk.insert must begin a statement: at a child whose parent, in the same rows, would
-    otherwise be inserted by the same statement, and so have no key yet.
-    """
-    existing = {finding.reference.lower(): finding for finding in inspection.findings.only("reference", "kind")}
-    problems, breaks = [], set()
-    earlier: dict[str, int] = {}  # reference (lower case) -> position in the rows
-    statement = 0  # where the statement being filled begins
-    for position, new in enumerate(checked):
+def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> None:
+    """Check the new references and parents against the inspection as it is now, in one query; set the parents."""
+    existing = {
+        finding.reference.lower(): finding for finding in inspection.findings.order_by().only("reference", "kind")
+    }
+    problems = []
+    earlier: dict[str, Finding] = {}
+    for new in checked:
         finding = new.finding
         if same := existing.get(finding.reference.lower()):
             problems.append(f"{new.where}: the inspection already has a finding with reference {same.reference}")
         if new.parent_reference:
             key = new.parent_reference.lower()
-            parent = checked[earlier[key]].finding if key in earlier else existing.get(key)
+            parent = earlier.get(key) or existing.get(key)
             if parent is None:
                 problems.append(f"{new.where}: no earlier finding has reference {new.parent_reference}")
             elif parent.kind != Finding.Kind.CAUSE_OF_CONCERN or finding.kind != Finding.Kind.RECOMMENDATION:
                 problems.append(f"{new.where}: only a recommendation can have a parent, and only a cause of concern")
             else:
                 finding.parent = parent
-                if earlier.get(key, -1) >= statement:
-                    breaks.add(statement := position)
-        earlier.setdefault(finding.reference.lower(), position)
+        earlier.setdefault(finding.reference.lower(), finding)
     _refuse_if(problems)
-    return breaks
 
 
 def _refuse_if(problems: list[str], shown: int = 20) -> None:
