@@ -9,7 +9,7 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -108,6 +108,27 @@ def test_a_reference_added_since_the_check_is_refused_cleanly(inspection, lead):
 
     assert str(refusal.value) == "Nothing was added: line 3: the inspection already has a finding with reference AFI2."
     assert written() == before
+
+
+def test_the_command_reports_a_reference_added_since_the_check_by_its_line(tmp_path, inspection, monkeypatch):
+    path = tmp_path / "findings.csv"
+    path.write_bytes((HEADER + "AFI1,area_for_improvement,Text,,\r\nafi2,area_for_improvement,Text,,\r\n").encode())
+    real_read = findings_csv.read_findings
+
+    def read_then_someone_adds_afi2(*args, **kwargs):
+        rows = real_read(*args, **kwargs)
+        FindingFactory(inspection=inspection, reference="AFI2")
+        return rows
+
+    monkeypatch.setattr(findings_csv, "read_findings", read_then_someone_adds_afi2)
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_findings", str(path), inspection=inspection.slug, stdout=io.StringIO())
+
+    assert str(refusal.value).splitlines() == [
+        f"Nothing was imported from {path}. Correct these and try again:",
+        "line 3: the inspection already has a finding with reference AFI2",
+    ]
+    assert list(inspection.findings.values_list("reference", flat=True)) == ["AFI2"]
 
 
 def test_a_theme_added_since_the_check_is_used_not_added_twice(inspection, lead):

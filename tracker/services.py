@@ -37,7 +37,7 @@ from .models import (
 )
 from .permissions import ActionRefused
 
-__all__ = ["ActionRefused", "EditConflict", "Operator"]  # with the services themselves
+__all__ = ["ActionRefused", "EditConflict", "Operator", "RowsRefused"]  # with the services themselves
 
 S = Action.Status
 
@@ -357,10 +357,18 @@ def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> None:
     _refuse_if(problems)
 
 
-def _refuse_if(problems: list[str], shown: int = 20) -> None:
-    if problems:
+class RowsRefused(ActionRefused):
+    """Rows add_findings will not write, each problem with its line (or reference): nothing was written."""
+
+    def __init__(self, problems: list[str], shown: int = 20):
+        self.problems = problems
         more = f"; and {len(problems) - shown:,} more" if len(problems) > shown else ""
-        raise ActionRefused(f"Nothing was added: {'; '.join(problems[:shown])}{more}.")
+        super().__init__(f"Nothing was added: {'; '.join(problems[:shown])}{more}.")
+
+
+def _refuse_if(problems: list[str]) -> None:
+    if problems:
+        raise RowsRefused(problems)
 
 
 def _add_themes(checked: list[_NewFinding], *, by: Actor, reason: str) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
 
 from tracker import findings_csv, services
 from tracker.models import Inspection
@@ -81,8 +82,14 @@ class Command(BaseCommand):
             services.add_findings(target, rows, by=services.Operator("import_findings"), reason=reason)
         except ValidationError as error:
             raise CommandError(f"Nothing was imported from {file}: {describe(error)}") from None
+        except services.RowsRefused as refusal:
+            problems = "\n".join(refusal.problems)
+            raise CommandError(f"Nothing was imported from {file}. Correct these and try again:\n{problems}") from None
         except services.ActionRefused as error:
             raise CommandError(f"Nothing was imported from {file}: {error}") from None
+        except IntegrityError as error:
+            # Someone else wrote a clashing row between the check and the write (e.g. the same slug).
+            raise CommandError(f"Nothing was imported from {file}: the database refused it ({error}).") from None
 
         created = "" if existing else f" (a new inspection, {target.title})"
         findings = f"{len(rows)} finding" + ("" if len(rows) == 1 else "s")
