@@ -134,9 +134,18 @@ def test_an_unknown_theme_is_listed_with_its_lines_and_refused_naming_add_themes
 
     problems = refused(csv_file(tmp_path, content), inspection=inspection.slug)
 
-    assert problems[0].startswith("line 2: unknown theme 'Roads policing', on lines 2 and 4; the themes are: ")
+    assert problems[0].startswith("line 2: unknown theme 'Roads policing' (here and on line 4); the themes are: ")
     assert "Investigation" in problems[0]
     assert problems[1:] == ["If the new themes are right ('Roads policing'), run the command again with --add-themes."]
+
+
+def test_an_unknown_theme_on_many_lines_names_the_first_few(tmp_path, inspection):
+    content = HEADER + "".join(f"A{n},area_for_improvement,Text,,Roads policing\r\n" for n in range(13))
+
+    (problem, _) = refused(csv_file(tmp_path, content), inspection=inspection.slug)
+
+    lines = "3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 2 more"
+    assert problem.startswith(f"line 2: unknown theme 'Roads policing' (here and on lines {lines});")
 
 
 def test_add_themes_adds_each_new_theme_once_with_its_history(tmp_path, inspection):

@@ -68,6 +68,29 @@ def test_a_bad_last_row_writes_nothing(inspection, lead):
     assert written() == before
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": "finding"}, "finding R2: kind: Value 'finding' is not a valid choice."),
+        ({"text": ""}, "finding R2: text: This field cannot be blank."),
+        ({"reference": "R" * 51}, "finding RRRR" + "R" * 47 + ": reference: Ensure this value has at most 50"),
+        ({"is_summary": "maybe"}, "finding R2: is_summary:"),
+        ({"parent_reference": "R1"}, "finding R2: only a recommendation can have a parent, and only a cause"),
+        ({"parent_reference": "R9"}, "finding R2: no earlier finding has reference R9"),
+    ],
+)
+def test_the_service_checks_every_field_itself(inspection, lead, change, message):
+    rows = plan_rows(3)
+    rows[2] = {**rows[2], **change}
+    before = written()
+
+    with pytest.raises(services.RowsRefused) as refusal:
+        services.add_findings(inspection, rows, by=lead, reason="Imported")
+
+    assert refusal.value.problems[0].startswith(message)
+    assert written() == before
+
+
 def test_a_bad_last_row_writes_no_new_inspection_and_no_new_theme(lead):
     rows = rows_of(HEADER + "A1,area_for_improvement,Text,,Roads policing\r\n", None, add_themes=True)
     rows.append({"reference": "A1", "kind": Finding.Kind.AREA_FOR_IMPROVEMENT, "text": "Again", "parent_reference": ""})

@@ -199,11 +199,12 @@ def insert_history(objs: list, *, when, by, reason: str) -> None:
     _insert(historical, objs, constants=stamp)
 
 
-def _values(fields: list, *, as_dicts: bool = False, constants: dict | None = None):
+def _values(fields: list, *, as_dicts: bool = False, constants: dict | None = None, historical: bool = False):
     """A function giving the row of values of those fields, as the database takes them, from an instance or dict.
 
     constants gives the same value to every row for the fields it names. A key left unset on an
-    instance is read from its related object, which may have been inserted since it was set.
+    instance is read from its related object, which may have been inserted since it was set
+    (not for a history row: its record has just been inserted, keys and all).
     """
     ops = connection.ops
     constants = constants or {}
@@ -214,7 +215,7 @@ def _values(fields: list, *, as_dicts: bool = False, constants: dict | None = No
             return lambda row: value
         if as_dicts:
             return operator.itemgetter(field.attname)
-        if field.is_relation:
+        if field.is_relation and not historical:
             return _key_reader(field)
         return operator.attrgetter(field.attname)
 
@@ -247,7 +248,8 @@ def _key_reader(field):
 
     def read(obj):
         key = getattr(obj, attname)
-        if key is None and (related := field.get_cached_value(obj, None)) is not None:
+        # field.get_cached_value(obj, None), without the KeyError it raises and catches when nothing is cached.
+        if key is None and (related := obj._state.fields_cache.get(field.cache_name)) is not None:
             key = related.pk
             setattr(obj, attname, key)
         return key
@@ -264,7 +266,7 @@ def _insert(model, rows: list, *, as_dicts: bool = False, constants: dict | None
     fields = [field for field in model._meta.concrete_fields if not (historical and field.primary_key)]
     table = ops.quote_name(model._meta.db_table)
     columns = ", ".join(ops.quote_name(field.column) for field in fields)
-    values = _values(fields, as_dicts=as_dicts, constants=constants)
+    values = _values(fields, as_dicts=as_dicts, constants=constants, historical=historical)
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -119,18 +119,20 @@ class _Known:
     def new_theme_errors(self) -> list[LineError]:
         names = ", ".join(theme.name for theme in self.themes.values()) or "none yet"
         return [
-            LineError(lines[0], f"unknown theme {theme.name!r}, on {_lines(lines)}; the themes are: {names}")
+            LineError(lines[0], f"unknown theme {theme.name!r}{_also_on(lines[1:])}; the themes are: {names}")
             for theme, lines in self.new_themes.values()
         ]
 
 
-def _lines(lines: list[int], shown: int = 10) -> str:
-    """ "line 3", "lines 3, 8 and 12", or the first few and how many more."""
+def _also_on(lines: list[int], shown: int = 10) -> str:
+    """ " (here and on line 8)", " (here and on lines 8, 9 and 12)", or the first few and how many more."""
+    if not lines:
+        return ""
     if len(lines) == 1:
-        return f"line {lines[0]}"
+        return f" (here and on line {lines[0]})"
     if len(lines) > shown:
-        return f"lines {', '.join(map(str, lines[:shown]))} and {len(lines) - shown:,} more"
-    return f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+        return f" (here and on lines {', '.join(map(str, lines[:shown]))} and {len(lines) - shown:,} more)"
+    return f" (here and on lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
 
 
 def _split(text: str) -> tuple[list[tuple[int, list[str]]], list[LineError]]:

@@ -17,7 +17,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -281,9 +282,44 @@ def add_findings(inspection: Inspection, rows: list[dict], *, by: Actor, reason:
     return findings
 
 
-FINDING_FIELDS = [field.name for field in Finding._meta.concrete_fields]
 # Keys checked otherwise (below, and the caller's theme), and the timestamps the service sets itself.
 UNCHECKED = {"inspection", "parent", "theme", "created_at", "updated_at"}
+
+
+def _text_rules(model) -> dict[str, tuple[bool, int | None, set[str] | None]]:
+    """For each text field: (required, max_length, choices): all that clean_fields checks of one."""
+    return {
+        field.name: (not field.blank, field.max_length, {str(value) for value, _ in field.flatchoices} or None)
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField))
+        and all(isinstance(validator, MaxLengthValidator) for validator in field.validators)
+    }
+
+
+FINDING_TEXT_RULES = _text_rules(Finding)
+
+
+def _field_problems(fields: dict) -> list[str]:
+    """What clean_fields would say of the fields given, the text ones checked directly: 50,000 rows feel it."""
+    problems = []
+    for name, value in fields.items():
+        if name in UNCHECKED or name.endswith("_id"):
+            continue
+        rule = FINDING_TEXT_RULES.get(name)
+        if rule is None or not isinstance(value, str):
+            try:
+                Finding._meta.get_field(name).clean(value, None)
+            except ValidationError as error:
+                problems.append(f"{name}: {' '.join(error.messages)}")
+            continue
+        required, max_length, choices = rule
+        if required and not value:
+            problems.append(f"{name}: This field cannot be blank.")
+        elif max_length is not None and len(value) > max_length:
+            problems.append(f"{name}: Ensure this value has at most {max_length} characters (it has {len(value)}).")
+        elif choices is not None and value and value not in choices:
+            problems.append(f"{name}: Value {value!r} is not a valid choice.")
+    return problems
 
 
 @dataclass
@@ -307,9 +343,9 @@ def _check_new_findings(rows: list[dict]) -> list[_NewFinding]:
     checked, problems = [], []
     references: set[str] = set()
     now = clock.now()
-    excluded: dict[frozenset, list[str]] = {}
     for row in rows:
-        fields = {"created_at": now, "updated_at": now, **row}
+        # Every key given (None for now) spares Model.__init__ looking for defaults.
+        fields = {"created_at": now, "updated_at": now, "inspection_id": None, "parent_id": None, **row}
         line = fields.pop("line", None)
         parent_reference = fields.pop("parent_reference", "") or ""
         # A theme as its key (quicker to set), unless it is new: then the key comes once it is saved.
@@ -317,13 +353,8 @@ def _check_new_findings(rows: list[dict]) -> list[_NewFinding]:
         fields["theme_id"] = theme.pk if theme is not None else None
         new = _NewFinding(Finding(**fields), parent_reference, line, theme if theme and not theme.pk else None)
         # The fields given, checked as a form would; the parent is checked under the lock.
-        given = frozenset(fields)
-        if given not in excluded:
-            excluded[given] = [name for name in FINDING_FIELDS if name not in given or name in UNCHECKED]
-        try:
-            new.finding.clean_fields(exclude=excluded[given])
-        except ValidationError as error:
-            problems += [f"{new.where}: {name}: {' '.join(texts)}" for name, texts in error.message_dict.items()]
+        if field_problems := _field_problems(fields):
+            problems += [f"{new.where}: {problem}" for problem in field_problems]
             continue
         if new.finding.reference.lower() in references:
             problems.append(f"{new.where}: the reference {new.finding.reference} is used twice (in any case)")
