@@ -75,7 +75,7 @@ def test_a_bad_last_row_writes_nothing(inspection, lead):
         ({"text": ""}, "finding R2: text: This field cannot be blank."),
         ({"reference": "R" * 51}, "finding RRRR" + "R" * 47 + ": reference: Ensure this value has at most 50"),
         ({"is_summary": "maybe"}, "finding R2: is_summary:"),
-        ({"parent_reference": "R1"}, "finding R2: only a recommendation can have a parent, and only a cause"),
+        ({"parent_reference": "R1"}, "finding R2: R1 cannot be its parent (only a recommendation can have a parent"),
         ({"parent_reference": "R9"}, "finding R2: no earlier finding has reference R9"),
     ],
 )

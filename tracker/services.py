@@ -381,11 +381,14 @@ def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> None:
             if parent is None:
                 problems.append(f"{new.where}: no earlier finding has reference {new.parent_reference}")
             elif parent.kind != Finding.Kind.CAUSE_OF_CONCERN or finding.kind != Finding.Kind.RECOMMENDATION:
-                problems.append(f"{new.where}: only a recommendation can have a parent, and only a cause of concern")
+                problems.append(f"{new.where}: {new.parent_reference} cannot be its parent ({NESTING})")
             else:
                 finding.parent = parent
         earlier.setdefault(finding.reference.lower(), finding)
     _refuse_if(problems)
+
+
+NESTING = "only a recommendation can have a parent, and only a cause of concern can be one"
 
 
 class RowsRefused(ActionRefused):
