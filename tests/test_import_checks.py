@@ -210,8 +210,15 @@ def reference_theme_names() -> set[str]:
     return {record["fields"]["name"] for record in records}
 
 
-def test_migrate_brings_every_reference_theme():
-    assert reference_theme_names() <= set(Theme.objects.values_list("name", flat=True))
+def test_migrate_brings_every_reference_theme_with_its_history():
+    names = reference_theme_names()
+
+    assert 8 <= len(names) <= 10
+    assert names <= set(Theme.objects.values_list("name", flat=True))
+    history = Theme.history.filter(name__in=names)
+    assert {(h.name, h.history_type, h.history_change_reason) for h in history} == {
+        (name, "+", "Reference theme (fixtures/themes.json), added by migrate") for name in names
+    }
 
 
 class SchemaEditor:
