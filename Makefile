@@ -76,10 +76,14 @@ clean:
 #   make benchmark   every page on a small and a large generated plan, each in a fresh database
 #                    (SQLite files; PostgreSQL databases beside DATABASE_URL's when it is set)
 #   make loadtest    gunicorn on 127.0.0.1 serving the large plan to 20 simulated people for 60 s
-.PHONY: benchmark loadtest
+#   make benchmark-import   import_findings on a 50,000-row file, end to end and the write alone
+.PHONY: benchmark loadtest benchmark-import
 
 benchmark: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.run
 
 loadtest: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.load
+
+benchmark-import: $(VENV)/.dev
+	$(BIN)/python -m tests.benchmarks.import_findings

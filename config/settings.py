@@ -266,6 +266,8 @@ TRACKER_INACTIVITY_DAYS = int(os.environ.get("TRACKER_INACTIVITY_DAYS", "30"))
 TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # Where reminder emails link to. Only development has a default: with DEBUG off it must be set (tracker.E002).
 TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# The force this site serves, e.g. "Hertfordshire Constabulary": import_findings creates its inspections for it.
+TRACKER_FORCE = os.environ.get("TRACKER_FORCE", "").strip()
 # Only for a throwaway copy on loopback (make screenshots, make loadtest): never in production.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 

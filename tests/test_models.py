@@ -108,9 +108,9 @@ def test_a_finding_needs_its_text_and_reference(field):
 
 @pytest.mark.django_db
 def test_theme_names_are_unique_ignoring_case():
-    Theme.objects.create(name="Investigation")
+    Theme.objects.create(name="Roads policing")
 
-    refused(lambda: Theme.objects.create(name="investigation"))
+    refused(lambda: Theme.objects.create(name="roads POLICING"))
 
 
 # Actions and their records ----------------------------------------------------------------

@@ -98,36 +98,6 @@ def counts() -> dict[str, int]:
     return tallies
 
 
-# Themes -------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_themes_fixture_loads():
-    call_command("loaddata", "themes", verbosity=0)
-
-    names = set(Theme.objects.values_list("name", flat=True))
-    assert 8 <= len(names) <= 10
-    assert {
-        "Call handling and risk assessment",
-        "Investigation",
-        "Protecting vulnerable people",
-        "Offender management",
-        "Crime prevention and anti-social behaviour",
-        "Victims' Code compliance",
-        "Leadership and supervision",
-        "Evidence-based practice",
-    } <= names
-
-
-@pytest.mark.django_db
-def test_loading_the_inspection_loads_themes_when_there_are_none():
-    assert not Theme.objects.exists()
-
-    seeding.load_inspection(seeding.HERTFORDSHIRE_SEED)
-
-    assert Theme.objects.filter(name="Call handling and risk assessment").exists()
-
-
 # The shipped inspection ---------------------------------------------------------------
 
 

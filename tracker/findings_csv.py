@@ -28,17 +28,28 @@ class LineError:
 
 
 class InvalidFindingsFile(Exception):
-    """The file cannot be imported; errors holds every problem found, in line order."""
+    """The file cannot be imported; errors holds every problem found, in line order.
 
-    def __init__(self, errors: list[LineError]):
+    new_themes names the themes the file uses that are not known yet, when that is one of
+    the problems: the caller may offer to add them (import_findings --add-themes).
+    """
+
+    def __init__(self, errors: list[LineError], new_themes: list[str] | None = None):
         self.errors = sorted(errors, key=lambda error: error.line)
+        self.new_themes = new_themes or []
         super().__init__("\n".join(str(error) for error in self.errors))
 
 
-def read_findings(data: bytes, inspection: Inspection | None) -> list[dict]:
+def read_findings(data: bytes, inspection: Inspection | None, *, add_themes: bool = False) -> list[dict]:
     """Rows ready for services.add_findings, or InvalidFindingsFile listing every bad row.
 
-    inspection is None when it does not exist yet: nothing can clash with it then.
+    Everything is checked here, outside any transaction, in two queries (the
+    inspection's references and the themes): a file is refused whole before
+    anything is written. inspection is None when it does not exist yet: nothing
+    can clash with it then. References are the same whatever their case ("C1"
+    and "c1"), as the database's own constraint says. Each row keeps the line it
+    starts on. A theme not known yet is refused, or with add_themes comes as a
+    new Theme, not saved, shared by every row that names it, for add_findings to add.
     """
     try:
         text = data.decode("utf-8-sig")
@@ -57,13 +68,10 @@ def read_findings(data: bytes, inspection: Inspection | None) -> list[dict]:
         # Without the right columns no row can be read, so the rows are not checked.
         raise InvalidFindingsFile(errors + header_errors)
     if len(records) == 1:
-        raise InvalidFindingsFile([*errors, LineError(header_line, "there are no findings below the header row")])
+        # A row that could not be read is below the header all the same: its error says what is wrong.
+        raise InvalidFindingsFile(errors or [LineError(header_line, "there are no findings below the header row")])
 
-    # Every reference a row may name as its parent, with its kind: the inspection's
-    # findings, then each row as it is read, so that a parent must come first.
-    kinds: dict[str, str | None] = dict(inspection.findings.values_list("reference", "kind")) if inspection else {}
-    lines: dict[str, int] = {}
-    themes = {theme.name.lower(): theme for theme in Theme.objects.all()}
+    known = _Known(inspection)
     rows = []
     for line, fields in records[1:]:
         if len(fields) != len(columns):
@@ -73,15 +81,58 @@ def read_findings(data: bytes, inspection: Inspection | None) -> list[dict]:
             name: value.strip() if name in STRIPPED_COLUMNS else value
             for name, value in zip(columns, fields, strict=True)
         }
-        row, reasons = _read_row(values, kinds, lines, themes)
+        row, reasons = _read_row(values, line, known)
         errors += [LineError(line, reason) for reason in reasons]
-        if row["reference"] and row["reference"] not in kinds:
-            kinds[row["reference"]] = row["kind"]
-            lines[row["reference"]] = line
         rows.append(row)
+    if known.new_themes and not add_themes:
+        errors += known.new_theme_errors()
     if errors:
-        raise InvalidFindingsFile(errors)
+        raise InvalidFindingsFile(errors, [] if add_themes else known.new_theme_names())
     return rows
+
+
+class _Known:
+    """What a row may name or clash with: the inspection's findings and the rows read so far, and the themes.
+
+    References are keyed in lower case; each holds (the reference as written, its kind, its line or None).
+    """
+
+    def __init__(self, inspection: Inspection | None):
+        self.references: dict[str, tuple[str, str | None, int | None]] = {}
+        if inspection is not None:
+            for reference, kind in inspection.findings.order_by().values_list("reference", "kind"):
+                self.references[reference.lower()] = (reference, kind, None)
+        self.themes = {theme.name.lower(): theme for theme in Theme.objects.all()}
+        self.new_themes: dict[str, tuple[Theme, list[int]]] = {}
+
+    def theme(self, name: str, line: int) -> Theme:
+        """The theme of that name in any case, or a new one (not saved), noting the line that names it."""
+        if theme := self.themes.get(name.lower()):
+            return theme
+        theme, lines = self.new_themes.setdefault(name.lower(), (Theme(name=name), []))
+        lines.append(line)
+        return theme
+
+    def new_theme_names(self) -> list[str]:
+        return [theme.name for theme, _ in self.new_themes.values()]
+
+    def new_theme_errors(self) -> list[LineError]:
+        names = ", ".join(theme.name for theme in self.themes.values()) or "none yet"
+        return [
+            LineError(lines[0], f"unknown theme {theme.name!r}{_also_on(lines[1:])}; the themes are: {names}")
+            for theme, lines in self.new_themes.values()
+        ]
+
+
+def _also_on(lines: list[int], shown: int = 10) -> str:
+    """ " (here and on line 8)", " (here and on lines 8, 9 and 12)", or the first few and how many more."""
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return f" (here and on line {lines[0]})"
+    if len(lines) > shown:
+        return f" (here and on lines {', '.join(map(str, lines[:shown]))} and {len(lines) - shown:,} more)"
+    return f" (here and on lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
 
 
 def _split(text: str) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
@@ -95,7 +146,16 @@ def _split(text: str) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
         except StopIteration:
             return records, errors
         except csv.Error as error:
-            errors.append(LineError(line, f"this row is not valid CSV ({error}); check its quotes"))
+            if str(error).startswith("field larger than field limit"):
+                # The csv module's limit, far above any real finding; a quote left open can reach it too.
+                limit = csv.field_size_limit()
+                reason = (
+                    f"a cell on this row is more than {limit:,} characters long, the most a cell can be; "
+                    "if it should not be, check the row's quotes"
+                )
+            else:
+                reason = f"this row is not valid CSV ({error}); check its quotes"
+            errors.append(LineError(line, reason))
             continue
         # Spreadsheets leave blank lines and rows of empty cells behind.
         if any(fields):
@@ -112,19 +172,29 @@ def _check_header(columns: list[str]) -> list[str]:
     return reasons
 
 
-def _read_row(
-    values: dict[str, str], kinds: dict[str, str | None], lines: dict[str, int], themes: dict[str, Theme]
-) -> tuple[dict, list[str]]:
+# The longest value each column may hold: the model fields' max_length.
+LIMITS = {name: Finding._meta.get_field(name).max_length for name in ["reference", *OPTIONAL_COLUMNS]} | {
+    "theme": Theme._meta.get_field("name").max_length
+}
+
+
+def _read_row(values: dict[str, str], line: int, known: _Known) -> tuple[dict, list[str]]:
     reasons = []
     reference, parent_reference = values["reference"], values["parent_reference"]
+    kind = KINDS.get(values["kind"].lower())
     if not reference:
         reasons.append("the reference is empty")
-    elif reference in lines:
-        reasons.append(f"the reference {reference!r} is already used on line {lines[reference]}")
-    elif reference in kinds:
-        reasons.append(f"the inspection already has a finding with reference {reference!r}")
+    elif clash := known.references.get(reference.lower()):
+        written, _, clash_line = clash
+        any_case = "" if written == reference else " (a reference is the same in any case)"
+        if clash_line is None:
+            reasons.append(f"the inspection already has a finding with reference {written!r}{any_case}")
+        else:
+            as_written = "" if written == reference else f", as {written!r}"
+            reasons.append(f"the reference {reference!r} is already used on line {clash_line}{as_written}{any_case}")
+    else:
+        known.references[reference.lower()] = (reference, kind, line)
 
-    kind = KINDS.get(values["kind"].lower())
     if kind is None:
         labels = ", ".join(f"{k.value} ({k.label})" for k in Finding.Kind)
         reasons.append(f"unknown kind {values['kind']!r}; the kind must be one of {labels}")
@@ -132,31 +202,28 @@ def _read_row(
         reasons.append("the text is empty")
 
     if parent_reference:
-        if parent_reference not in kinds:
+        parent = known.references.get(parent_reference.lower())
+        if parent is None or parent[2] == line:
             reasons.append(
                 f"the parent {parent_reference!r} is neither on an earlier row nor already in the inspection"
             )
-        elif kinds[parent_reference] not in (Finding.Kind.CAUSE_OF_CONCERN, None):
+        elif parent[1] not in (Finding.Kind.CAUSE_OF_CONCERN, None):
             reasons.append(f"the parent {parent_reference!r} is not a cause of concern; only those can be parents")
         if kind not in (Finding.Kind.RECOMMENDATION, None):
             reasons.append(f"only a recommendation can have a parent, and this row is a {kind.label.lower()}")
 
-    theme = None
-    if values["theme"]:
-        theme = themes.get(values["theme"].lower())
-        if theme is None:
-            known = ", ".join(t.name for t in themes.values()) or "none yet"
-            reasons.append(f"unknown theme {values['theme']!r}; the themes are: {known}")
-
-    for name in ["reference", *OPTIONAL_COLUMNS]:
-        limit = Finding._meta.get_field(name).max_length
+    for name, limit in LIMITS.items():
         if len(values.get(name, "")) > limit:
-            reasons.append(f"the {name} is {len(values[name])} characters long; at most {limit} fit")
+            reasons.append(f"the {name} is {len(values[name])} characters long; the most it can be is {limit}")
+    theme = None
+    if values["theme"] and len(values["theme"]) <= LIMITS["theme"]:
+        theme = known.theme(values["theme"], line)
     # PostgreSQL cannot store a NUL character in text.
     if any("\x00" in value for value in values.values()):
         reasons.append("the row contains a NUL character")
 
     row = {
+        "line": line,
         "reference": reference,
         "kind": kind,
         "text": values["text"],

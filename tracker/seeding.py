@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,9 +44,6 @@ def load_inspection(path: str | Path) -> Inspection:
     if existing is not None:
         return existing
 
-    if not Theme.objects.exists():
-        call_command("loaddata", "themes", verbosity=0)
-
     reason = f"Loaded from {path.name}"
     fields["published"] = datetime.date.fromisoformat(fields["published"])
     fields.setdefault("attribution", data.get("licence", ""))
@@ -64,7 +60,7 @@ def load_inspection(path: str | Path) -> Inspection:
         if theme_name := row.pop("theme", ""):
             if theme_name not in themes:
                 raise ValueError(
-                    f"Finding {row['reference']}: no theme named {theme_name!r} (see fixtures/themes.json)."
+                    f"Finding {row['reference']}: no theme named {theme_name!r} (migrate adds the reference themes)."
                 )
             row["theme"] = themes[theme_name]
         rows.append(row)

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import audit, clock, permissions
+from . import audit, bulk, clock, permissions
 from .models import (
     Action,
     Evidence,
@@ -33,11 +36,12 @@ from .models import (
     ProgressUpdate,
     RegisterEntry,
     SignOff,
+    Theme,
     User,
 )
 from .permissions import ActionRefused
 
-__all__ = ["ActionRefused", "EditConflict", "Operator"]  # with the services themselves
+__all__ = ["ActionRefused", "EditConflict", "Operator", "RowsRefused"]  # with the services themselves
 
 S = Action.Status
 
@@ -255,29 +259,180 @@ def create_finding(*, by: Actor, inspection: Inspection, reason: str = "Finding 
     return finding
 
 
-@transaction.atomic
 @clock.at_one_moment
 def add_findings(inspection: Inspection, rows: list[dict], *, by: Actor, reason: str) -> list[Finding]:
-    """Create findings in the order given, all or none.
+    """Create findings in the order given, all or none, in one short transaction.
 
     Each row holds Finding fields, with parent_reference naming a finding
-    earlier in the rows or already in the inspection instead of parent.
+    earlier in the rows or already in the inspection (in any case) instead of
+    parent, and optionally line, the line of the file it was read from, for the
+    messages. A row's theme may be a new Theme, not yet saved: it is added with
+    the findings. inspection may be new too, not yet saved: it is created with them.
+
+    The rows are checked first, without a query and outside the transaction
+    (a file's rows have been checked already, by findings_csv.read_findings,
+    with every error by line). Inside it, what others may have changed since
+    is read again: the inspection's references, and the themes to add. Then the
+    findings and their history are written in a few bulk INSERTs.
     """
-    inspection = _lock(Inspection, inspection.pk)
-    _require_lead(by, "add findings")
-    by_reference = {f.reference: f for f in inspection.findings.all()}
-    created = []
+    creating = inspection.pk is None
+    _require_lead(by, "create inspections" if creating else "add findings")
+    if creating:
+        inspection.full_clean()
+    checked = _check_new_findings(rows)
+    findings = [row.finding for row in checked]
+    with transaction.atomic():
+        if creating:
+            _save(inspection, by=by, reason=reason)
+        else:
+            inspection = _lock(Inspection, inspection.pk)
+        for finding in findings:
+            finding.inspection_id = inspection.pk
+        _find_parents(inspection, checked)
+        _add_themes(checked, by=by, reason=reason)
+        bulk.insert(findings)
+        bulk.insert_history(findings, when=clock.now(), by=None if isinstance(by, Operator) else by, reason=reason)
+    return findings
+
+
+# Keys checked otherwise (below, and the caller's theme), and the timestamps the service sets itself.
+UNCHECKED = {"inspection", "parent", "theme", "created_at", "updated_at"}
+
+
+def _text_rules(model) -> dict[str, tuple[bool, int | None, set[str] | None]]:
+    """For each text field: (required, max_length, choices): all that clean_fields checks of one."""
+    return {
+        field.name: (not field.blank, field.max_length, {str(value) for value, _ in field.flatchoices} or None)
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField))
+        and all(isinstance(validator, MaxLengthValidator) for validator in field.validators)
+    }
+
+
+FINDING_TEXT_RULES = _text_rules(Finding)
+
+
+def _field_problems(fields: dict) -> list[str]:
+    """What clean_fields would say of the fields given, the text ones checked directly: 50,000 rows feel it."""
+    problems = []
+    for name, value in fields.items():
+        if name in UNCHECKED or name.endswith("_id"):
+            continue
+        rule = FINDING_TEXT_RULES.get(name)
+        if rule is None or not isinstance(value, str):
+            try:
+                Finding._meta.get_field(name).clean(value, None)
+            except ValidationError as error:
+                problems.append(f"{name}: {' '.join(error.messages)}")
+            continue
+        required, max_length, choices = rule
+        if required and not value:
+            problems.append(f"{name}: This field cannot be blank.")
+        elif max_length is not None and len(value) > max_length:
+            problems.append(f"{name}: Ensure this value has at most {max_length} characters (it has {len(value)}).")
+        elif choices is not None and value and value not in choices:
+            problems.append(f"{name}: Value {value!r} is not a valid choice.")
+    return problems
+
+
+@dataclass
+class _NewFinding:
+    finding: Finding
+    parent_reference: str
+    line: int | None
+    new_theme: Theme | None  # a theme to add with the finding
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}" if self.line else f"finding {self.finding.reference or '(no reference)'}"
+
+
+def _check_new_findings(rows: list[dict]) -> list[_NewFinding]:
+    """Each row as an unsaved finding, with its parent's reference, its line and any new theme.
+
+    Refuses, naming every bad row, a field the model would refuse and a reference used twice
+    in any case. Runs no query: the parents are looked for under the lock.
+    """
+    checked, problems = [], []
+    references: set[str] = set()
+    now = clock.now()
     for row in rows:
-        fields = dict(row)
-        parent_reference = fields.pop("parent_reference", "")
-        if parent_reference and parent_reference not in by_reference:
-            raise ActionRefused(f"Finding {fields['reference']}: no earlier finding has reference {parent_reference}.")
-        finding = create_finding(
-            by=by, reason=reason, inspection=inspection, parent=by_reference.get(parent_reference), **fields
-        )
-        by_reference[finding.reference] = finding
-        created.append(finding)
-    return created
+        # Every key given (None for now) spares Model.__init__ looking for defaults.
+        fields = {"created_at": now, "updated_at": now, "inspection_id": None, "parent_id": None, **row}
+        line = fields.pop("line", None)
+        parent_reference = fields.pop("parent_reference", "") or ""
+        # A theme as its key (quicker to set), unless it is new: then the key comes once it is saved.
+        theme = fields.pop("theme", None)
+        fields["theme_id"] = theme.pk if theme is not None else None
+        new = _NewFinding(Finding(**fields), parent_reference, line, theme if theme and not theme.pk else None)
+        # The fields given, checked as a form would; the parent is checked under the lock.
+        if field_problems := _field_problems(fields):
+            problems += [f"{new.where}: {problem}" for problem in field_problems]
+            continue
+        if new.finding.reference.lower() in references:
+            problems.append(f"{new.where}: the reference {new.finding.reference} is used twice (in any case)")
+        references.add(new.finding.reference.lower())
+        checked.append(new)
+    _refuse_if(problems)
+    return checked
+
+
+def _find_parents(inspection: Inspection, checked: list[_NewFinding]) -> None:
+    """Check the new references and parents against the inspection as it is now, in one query; set the parents."""
+    existing = {
+        finding.reference.lower(): finding for finding in inspection.findings.order_by().only("reference", "kind")
+    }
+    problems = []
+    earlier: dict[str, Finding] = {}
+    for new in checked:
+        finding = new.finding
+        if same := existing.get(finding.reference.lower()):
+            problems.append(f"{new.where}: the inspection already has a finding with reference {same.reference}")
+        if new.parent_reference:
+            key = new.parent_reference.lower()
+            parent = earlier.get(key) or existing.get(key)
+            if parent is None:
+                problems.append(f"{new.where}: no earlier finding has reference {new.parent_reference}")
+            elif parent.kind != Finding.Kind.CAUSE_OF_CONCERN or finding.kind != Finding.Kind.RECOMMENDATION:
+                problems.append(f"{new.where}: {new.parent_reference} cannot be its parent ({NESTING})")
+            else:
+                finding.parent = parent
+        earlier.setdefault(finding.reference.lower(), finding)
+    _refuse_if(problems)
+
+
+NESTING = "only a recommendation can have a parent, and only a cause of concern can be one"
+
+
+class RowsRefused(ActionRefused):
+    """Rows add_findings will not write, each problem with its line (or reference): nothing was written."""
+
+    def __init__(self, problems: list[str], shown: int = 20):
+        self.problems = problems
+        more = f"; and {len(problems) - shown:,} more" if len(problems) > shown else ""
+        super().__init__(f"Nothing was added: {'; '.join(problems[:shown])}{more}.")
+
+
+def _refuse_if(problems: list[str]) -> None:
+    if problems:
+        raise RowsRefused(problems)
+
+
+def _add_themes(checked: list[_NewFinding], *, by: Actor, reason: str) -> None:
+    """Save the new themes, one per name in any case, or take the one someone else has added since."""
+    new = {row.new_theme.name.lower(): row.new_theme for row in checked if row.new_theme is not None}
+    if not new:
+        return
+    _require_lead(by, "add themes")
+    themes = {theme.name.lower(): theme for theme in Theme.objects.alias(key=Lower("name")).filter(key__in=new)}
+    for key, theme in new.items():
+        if key not in themes:
+            theme.clean_fields()
+            _save(theme, by=by, reason=reason)
+            themes[key] = theme
+    for row in checked:
+        if row.new_theme is not None:
+            row.finding.theme_id = themes[row.new_theme.name.lower()].pk
 
 
 @transaction.atomic

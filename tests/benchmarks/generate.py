@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 import factory.random
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -786,9 +785,7 @@ def generate(
     rng = plan.rng
 
     with transaction.atomic():
-        if not Theme.objects.exists():
-            call_command("loaddata", "themes", verbosity=0)
-        themes = list(Theme.objects.all())
+        themes = list(Theme.objects.all())  # the reference themes, which migrate adds
         joined = _at(plan.today - datetime.timedelta(days=6 * 365 + 30), rng)
         people = _people(plan, sizes, make_password(password), joined)
         inspections = _inspections(plan, sizes, people)
