@@ -112,6 +112,24 @@ def back_up(folder: Path) -> Path:
     return target
 
 
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest backups in `folder`; return those deleted, oldest first.
+
+    Only folders this application made are touched: named tracker-backup-<time> and holding its
+    manifest. Their names sort by the time they were made."""
+    if keep < 1:
+        raise BackupError("--keep must be at least 1: the backup just made is always kept.")
+    made = sorted(
+        path
+        for path in Path(folder).glob("tracker-backup-*")
+        if path.is_dir() and not path.is_symlink() and (path / MANIFEST_FILE).is_file()
+    )
+    old = made[:-keep]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
 def _checked_parts(backup: Path) -> tuple[Path, Path]:
     """The database part and the evidence part, each checked against the manifest."""
     try:
