@@ -45,9 +45,15 @@ class Places:
         return text
 
 
+def read(name: str, places: Places | None) -> str:
+    """A file of docs/deploy/, fitted to `places`, or as shipped when places is None."""
+    text = (DOCS / name).read_text()
+    return places.fit(text) if places else text
+
+
 def nginx_site(places: Places) -> str:
     """The nginx site, listening on loopback high ports (IPv6 lines dropped: the check uses IPv4)."""
-    text = places.fit((DOCS / "nginx-tracker.conf").read_text())
+    text = read("nginx-tracker.conf", places)
     text = re.sub(r"^\s*listen \[::\]:.*\n", "", text, flags=re.MULTILINE)
     text = text.replace("listen 443 ", f"listen 127.0.0.1:{places.https_port} ")
     text = text.replace("listen 80;", f"listen 127.0.0.1:{places.http_port};")
@@ -81,7 +87,7 @@ http {{
 def settings_file(places: Places, values: dict[str, str]) -> str:
     """tracker.env.example with `values` in place of its examples. Every key set must be in the
     example already: the check adds no setting the documentation does not show."""
-    lines = places.fit((DOCS / "tracker.env.example").read_text()).splitlines()
+    lines = read("tracker.env.example", places).splitlines()
     missing = set(values) - {line.split("=", 1)[0] for line in lines if "=" in line and not line.startswith("#")}
     if missing:
         raise AssertionError(f"tracker.env.example has no line for {sorted(missing)}")
@@ -111,9 +117,9 @@ class Unit:
     start: list[str]
 
 
-def unit(places: Places) -> Unit:
+def unit(places: Places | None) -> Unit:
     fields: dict[str, list[str]] = {}
-    for line in places.fit((DOCS / "tracker.service").read_text()).splitlines():
+    for line in read("tracker.service", places).splitlines():
         if "=" in line and not line.startswith("#"):
             key, value = line.split("=", 1)
             fields.setdefault(key, []).append(value)
@@ -133,10 +139,10 @@ class Job:
     command: list[str]
 
 
-def crontab(places: Places) -> tuple[dict[str, str], list[Job]]:
+def crontab(places: Places | None) -> tuple[dict[str, str], list[Job]]:
     """The crontab's variables and its jobs (commented-out lines are not jobs)."""
     variables, jobs = {}, []
-    for line in places.fit((DOCS / "tracker.cron").read_text()).splitlines():
+    for line in read("tracker.cron", places).splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if re.match(r"^[A-Z_]+=", line):
