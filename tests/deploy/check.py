@@ -89,9 +89,12 @@ class DeployCheck:
         variables, _ = shape.crontab(self.places)
         return {"PATH": "/usr/bin:/bin", "HOME": str(self.prefix), **variables, "TRACKER_PYTHON": sys.executable}
 
-    def manage(self, *args: str, user: str | None = None, echo: bool = False, check: bool = True, **env):
-        """docs/deploy/tracker-manage, as the operator (root) or the service user."""
+    def manage(self, *args: str, user=None, echo=False, check=True, settings: Path | None = None, **env):
+        """docs/deploy/tracker-manage, as the operator (root) or the service user; `env` goes before the
+        command (KEY=value), `settings` is another settings file (TRACKER_ENV)."""
         extra = {"TRACKER_JOB_ECHO": "1"} if echo else {}
+        if settings:
+            extra["TRACKER_ENV"] = str(settings)
         command = [str(shape.DOCS / "tracker-manage"), *[f"{k}={v}" for k, v in env.items()], *args]
         return run(command, user=user, env={**self.cron_env(), **extra}, check=check)
 
@@ -341,26 +344,33 @@ class DeployCheck:
         assert anchor.is_file(), "no anchor written"
 
     def practise_restore(self):
-        """docs/deploy.md, "Practising a restore": last night's backup into a scratch database and folder."""
+        """docs/deploy.md, "Backups, and practising a restore": the newest backup into a scratch database
+        and folder, with a copy of the settings that names them (made with the guide's sed)."""
         run([*POSTGRES, "-v", f"role={ROLE}", "-v", f"database={RESTORE_DATABASE}",
              "-f", str(shape.DOCS / "create-database.sql")])  # fmt: skip
-        scratch = {
-            "DATABASE_URL": f"postgres://{ROLE}:{self.password}@127.0.0.1:5432/{RESTORE_DATABASE}",
-            "MEDIA_ROOT": str(self.prefix / "restore" / "media"),
-        }
-        (self.prefix / "restore").mkdir(mode=0o750)
-        os.chown(self.prefix / "restore", pwd.getpwnam(SERVICE_USER).pw_uid, -1)
-        self.manage("restore", str(self.newest_backup), "--no-input", user=self.runs_as, **scratch)
-        self.manage("verify_audit", user=self.runs_as, **scratch)
-        self.manage("check", "--deploy", "--fail-level", "WARNING", user=self.runs_as, **scratch)
+        restore = self.prefix / "restore"
+        restore.mkdir(mode=0o750)
+        os.chown(restore, pwd.getpwnam(SERVICE_USER).pw_uid, -1)
+        live = Path(self.cron_env()["TRACKER_ENV"])
+        edits = [
+            rf"s|^\(DATABASE_URL=.*\)/{DATABASE}$|\1/{RESTORE_DATABASE}|",
+            f"s|^MEDIA_ROOT=.*|MEDIA_ROOT={restore}/media|",
+        ]
+        scratch = live.with_name("restore.env")
+        scratch.write_text(run(["sed", "-e", edits[0], "-e", edits[1], str(live)]).stdout)
+        scratch.chmod(0o640)
+        os.chown(scratch, 0, pwd.getpwnam(SERVICE_USER).pw_gid)
+        assert f"/{RESTORE_DATABASE}\n" in scratch.read_text(), "the scratch settings name the live database"
+        self.manage("restore", str(self.newest_backup), "--no-input", user=self.runs_as, settings=scratch)
+        self.manage("verify_audit", user=self.runs_as, settings=scratch)
         count = (
             "from tracker.models import Action, Evidence; "
             "print('RESULT:%s %s' % (Action.objects.count(), Evidence.objects.count()))"
         )
-        live = self.result_of(count)
-        out = self.manage("shell", "-c", count, user=self.runs_as, echo=True, **scratch).stdout
-        assert f"RESULT:{live}" in out, (live, out[-300:])
-        assert any((self.prefix / "restore" / "media").rglob("*.png")), "no evidence file restored"
+        now = self.result_of(count)
+        out = self.manage("shell", "-c", count, user=self.runs_as, echo=True, settings=scratch).stdout
+        assert f"RESULT:{now}" in out, (now, out[-300:])
+        assert any((restore / "media").rglob("*.png")), "no evidence file restored"
 
     def failing_job(self):
         """A job that fails exits non-zero, says so on standard error (cron mails it) and in the log."""
@@ -424,7 +434,7 @@ class DeployCheck:
                     with self.steps.step(name.format(who=self.who()), required=required):
                         method()
                     if method == self.sign_off:
-                        self.steps.mark("from an empty database to a signed-off action")
+                        self.steps.mark("from the start (no database, no user, no server) to a signed-off action")
         except Abort:
             print("deploy-check: a setup step failed, so nothing after it was tried")
         finally:
