@@ -87,3 +87,11 @@ loadtest: $(VENV)/.dev
 
 benchmark-import: $(VENV)/.dev
 	$(BIN)/python -m tests.benchmarks.import_findings
+
+# The documented deployment (docs/deploy.md), stood up on this machine and tried; as root. It uses
+# docs/deploy/'s files themselves: PostgreSQL with a least-privilege role, gunicorn as a service user,
+# Debian's nginx with a self-signed certificate, the crontab's jobs; prints each step timed, PASS/FAIL.
+.PHONY: deploy-check
+
+deploy-check: $(VENV)/.runtime
+	$(BIN)/python -m tests.deploy.check

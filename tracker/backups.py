@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import connection
@@ -112,6 +112,24 @@ def back_up(folder: Path) -> Path:
     return target
 
 
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest backups in `folder`; return those deleted, oldest first.
+
+    Only folders this application made are touched: named tracker-backup-<time> and holding its
+    manifest. Their names sort by the time they were made."""
+    if keep < 1:
+        raise BackupError("--keep must be at least 1: the backup just made is always kept.")
+    made = sorted(
+        path
+        for path in Path(folder).glob("tracker-backup-*")
+        if path.is_dir() and not path.is_symlink() and (path / MANIFEST_FILE).is_file()
+    )
+    old = made[:-keep]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
 def _checked_parts(backup: Path) -> tuple[Path, Path]:
     """The database part and the evidence part, each checked against the manifest."""
     try:
@@ -133,13 +151,30 @@ def _checked_parts(backup: Path) -> tuple[Path, Path]:
     return backup / DATABASE_FILES[vendor], backup / EVIDENCE_FILE
 
 
+def _extract_data(tar: tarfile.TarFile, target: Path) -> None:
+    """Unpack plain files and folders only, inside `target`, owned by whoever restores, as tarfile's
+    "data" filter does. Python before 3.11.4 (Debian 12's is 3.11.2) has no filters: the same rules here."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, filter="data")
+        return
+    members = tar.getmembers()
+    for member in members:
+        path = PurePosixPath(member.name)
+        if path.is_absolute() or ".." in path.parts or not (member.isfile() or member.isdir()):
+            raise tarfile.TarError(f"{member.name} is not a plain file or folder inside the archive")
+        member.mode &= 0o755  # no setuid, setgid or sticky bit; nothing writable by others
+        member.uid, member.gid, member.uname, member.gname = os.geteuid(), os.getegid(), "", ""
+    # Every member was checked above.
+    tar.extractall(target, members=members)  # noqa: S202  # nosec B202
+
+
 def _stage_evidence(archive: Path, media: Path) -> Path:
     """Unpack the evidence into a new folder beside MEDIA_ROOT; return the folder to swap in."""
     media.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=media.name + ".restoring-", dir=media.parent))
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(staging, filter="data")
+            _extract_data(tar, staging)
     except (OSError, tarfile.TarError, EOFError) as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise BackupError(f"{archive.name} cannot be unpacked: {error}") from None
