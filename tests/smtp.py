@@ -6,6 +6,7 @@ what arrived off the server, and stop and start it to play a relay that is down 
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 
@@ -50,7 +51,7 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
     def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.messages]
+        return [str(m["Message-ID"]).strip() for m in self.messages]
 
 
 class SmtpServer:
@@ -72,6 +73,7 @@ class SmtpServer:
 @pytest.fixture
 def smtp_server(settings):
     """A running SMTP server, and the site's email settings pointed at it."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per SMTP command
     server = SmtpServer()
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
