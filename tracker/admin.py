@@ -39,6 +39,7 @@ from .models import (
     Finding,
     Inspection,
     Judgement,
+    Notification,
     ProgressUpdate,
     RegisterEntry,
     ReminderSent,
@@ -448,3 +449,14 @@ class ReminderSentAdmin(ReadOnlyAdmin):
     list_filter = ["sent_on"]
     list_select_related = ["recipient"]
     search_fields = ["item", "recipient__username", "recipient__last_name"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: what send_notifications has sent, is still trying, or has given up (with why)."""
+
+    list_display = ["created_at", "recipient", "kind", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["subject", "recipient__username", "recipient__last_name"]
+    exclude = ["claim"]
