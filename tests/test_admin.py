@@ -53,7 +53,6 @@ def test_every_tracked_model_shows_its_history_in_the_admin():
         "signoff",
         "theme",
         "user",
-        "notification",
     ],
 )
 def test_change_lists_load_for_an_auditor(client, auditor, model_name):

@@ -140,6 +140,7 @@ def test_building_digests_does_not_grow_with_the_emails_waiting(owner, reviewer,
 @pytest.mark.django_db
 def test_a_person_chooses_a_daily_email_on_their_email_settings_page(client, owner):
     client.force_login(owner)
+    assert f'href="{reverse("tracker:account-email")}">Email settings</a>' in client.get("/").content.decode()
     page = client.get(reverse("tracker:account-email"))
     assert page.status_code == 200
     assert "Email settings" in main_text(page)

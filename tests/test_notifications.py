@@ -131,7 +131,7 @@ def test_a_refused_move_writes_no_email(reviewer, owner):
     assert outbox() == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_event_rolled_back_takes_its_email_with_it(reviewer, owner):
     action = factories.ActionFactory(owner=owner, submitted=True)
 
