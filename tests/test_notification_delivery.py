@@ -120,7 +120,7 @@ def test_after_the_last_attempt_an_email_is_given_up_and_logged_for_the_operator
     assert (notice.state, notice.attempts) == (State.FAILED, 2)
     assert smtp_server.inbox.messages == []
     [given_up] = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert f"Notification {notice.pk} to {owner.email} given up after 2 attempts" in given_up.getMessage()
+    assert f"Notification {notice.pk} (to person {owner.pk}) given up after 2 attempts" in given_up.getMessage()
     assert given_up.event == "notification_failed"
 
 

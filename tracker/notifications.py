@@ -201,8 +201,8 @@ def _retry_or_give_up(notification: Notification, token: str, error: Exception, 
         _ours(notification, token).update(state=State.FAILED, claim="", claimed_until=None, last_error=reason)
         run.failed += 1
         log.error(
-            f"Notification {notification.pk} to {notification.recipient.email} given up after "
-            f"{notification.attempts} attempts",
+            f"Notification {notification.pk} (to person {notification.recipient_id}) given up after "
+            f"{notification.attempts} attempts: see it in the admin's outbox",
             extra={"event": "notification_failed", "reason": reason},
         )
         return
