@@ -268,6 +268,10 @@ TRACKER_EVIDENCE_MAX_BYTES = int(os.environ.get("TRACKER_EVIDENCE_MAX_BYTES", st
 TRACKER_SITE_URL = os.environ.get("TRACKER_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 # The force this site serves, e.g. "Hertfordshire Constabulary": import_findings creates its inspections for it.
 TRACKER_FORCE = os.environ.get("TRACKER_FORCE", "").strip()
+# send_notifications (tracker/notifications.py): attempts at an email before it is given up as failed
+# (retried with back-off from a minute, doubling, to an hour apart), and how often --loop looks for new ones.
+TRACKER_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("TRACKER_NOTIFY_MAX_ATTEMPTS", "12"))
+TRACKER_NOTIFY_POLL_SECONDS = float(os.environ.get("TRACKER_NOTIFY_POLL_SECONDS", "5"))
 # Only for a throwaway copy on loopback (make screenshots, make loadtest): never in production.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 

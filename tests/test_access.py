@@ -112,6 +112,8 @@ MATRIX = {
     "tracker:second-factor-set-up": Special(dict.fromkeys(ROLES, (302, 302))),
     # Everyone's own sign-in security; a POST makes new recovery codes, for someone with an authenticator app.
     "tracker:account-security": Special({**dict.fromkeys(ROLES, (200, 302)), "anonymous": (302, 302)}),
+    # Everyone's own email settings; an empty POST is a form with an error (tests/test_notification_settings.py).
+    "tracker:account-email": Special({**dict.fromkeys(ROLES, (200, 400)), "anonymous": (302, 302)}),
 }
 
 

@@ -43,6 +43,7 @@ from .models import (
     Finding,
     Inspection,
     Judgement,
+    Notification,
     ProgressUpdate,
     RegisterEntry,
     ReminderSent,
@@ -506,3 +507,14 @@ for model, model_admin in [
 ]:
     admin.site.unregister(model)
     admin.site.register(model, type(model_admin.__name__, (SignInRecords, model_admin), {}))
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: what send_notifications has sent, is still trying, or has given up (with why)."""
+
+    list_display = ["created_at", "recipient", "kind", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["subject", "recipient__username", "recipient__last_name"]
+    exclude = ["claim"]

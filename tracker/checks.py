@@ -30,15 +30,15 @@ NON_DELIVERING_BACKENDS = {
 
 @register(TAG)
 def check_mail_server(app_configs=None, **kwargs) -> list[Error]:
-    """tracker.E001: reminders must reach people, not the console."""
+    """tracker.E001: reminders and notifications must reach people, not the console."""
     if settings.DEBUG:
         return []
     backend = settings.EMAIL_BACKEND
     if backend in NON_DELIVERING_BACKENDS or (backend.endswith(".smtp.EmailBackend") and not settings.EMAIL_HOST):
         return [
             Error(
-                f"No mail server is configured (EMAIL_BACKEND is {backend}), so reminder emails would go nowhere "
-                "and be recorded as sent.",
+                f"No mail server is configured (EMAIL_BACKEND is {backend}), so reminder and notification emails "
+                "would go nowhere and be recorded as sent.",
                 hint="Set EMAIL_HOST to your mail relay (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, "
                 "EMAIL_USE_TLS, DEFAULT_FROM_EMAIL as it needs). Console email is for development only.",
                 id="tracker.E001",

@@ -422,6 +422,19 @@ class ExtensionDecisionForm(TrackerForm):
         return cleaned
 
 
+class EmailSettingsForm(TrackerForm):
+    email_preference = forms.ChoiceField(
+        label="When do you want to hear what happens to your actions?",
+        help_text="For example, when an action is assigned or returned to you, or is waiting for your sign-off.",
+        choices=User.EmailPreference.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose when you want to get emails",
+            "invalid_choice": "Choose one of the options",
+        },
+    )
+
+
 class DischargeForm(TrackerForm):
     comment = text_area("Comment", required=False, help_text="Recorded with the discharge.")
 

@@ -42,8 +42,18 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str,
     return models.CheckConstraint(condition=Q(**{f"{field}__in": allowed}), name=name)
 
 
+class EmailPreference(models.TextChoices):
+    IMMEDIATE = "immediate", "Straight away, an email for each thing that happens"
+    DAILY = "daily", "Once a day, in the morning's reminder email"
+
+
 class User(AbstractUser):
+    EmailPreference = EmailPreference
     job_title = models.CharField(max_length=150, blank=True)
+    # How the person hears of what happens to their actions (tracker/notifications.py).
+    email_preference = models.CharField(
+        "emails about what happens", max_length=20, choices=EmailPreference.choices, default=EmailPreference.IMMEDIATE
+    )
     # Single sign-on: the identity provider's subject claim for this person (tracker/sso.py), set at their
     # first sign-on and matched on at every one after. Never an email address, which can change hands.
     sso_subject = models.CharField(
@@ -56,6 +66,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name", "username", "pk"]
+        constraints = [choices_constraint("email_preference", EmailPreference, "user_email_preference_valid")]
 
     def __str__(self):
         return self.name_of(self.first_name, self.last_name, self.username)
@@ -922,3 +933,65 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.item} to {self.recipient} on {self.sent_on}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Action assigned"
+    RETURNED = "returned", "Action returned"
+    EXTENSION_DECIDED = "extension_decided", "Extension request decided"
+    SUBMITTED = "submitted", "Action submitted for sign-off"
+    SIGNED_OFF = "signed_off", "Action signed off"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """An email telling one person of one event: the outbox (tracker/notifications.py).
+
+    Written in the same transaction as the event, so there is an email exactly when the event
+    happened; send_notifications delivers it (or send_reminders, in a daily digest).
+    """
+
+    Kind = NotificationKind
+    State = NotificationState
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    subject = models.CharField(max_length=255)
+    summary = models.CharField(max_length=500, help_text="One line, for the daily digest.")
+    body = models.TextField()
+    # The Message-ID header: the same on every attempt, so a copy sent twice is recognisably one message.
+    message_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=clock.now)
+    # Which run holds it while sending, and until when: after that another run may take it back.
+    claim = models.CharField(max_length=36, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    in_digest = models.BooleanField(default=False, help_text="Sent as part of a daily reminder email.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            choices_constraint("kind", NotificationKind, "notification_kind_valid"),
+            choices_constraint("state", NotificationState, "notification_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False) | (~Q(state="sent") & Q(sent_at__isnull=True)),
+                name="notification_sent_at_when_sent",
+            ),
+        ]
+        indexes = [
+            # send_notifications: what is due to be sent (or whose claim has lapsed), oldest first.
+            models.Index(fields=["state", "next_attempt_at"], name="notification_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient}: {self.get_state_display().lower()}"

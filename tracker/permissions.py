@@ -156,6 +156,16 @@ def may_be_reminded(person) -> bool:
     return person.is_active and bool(person.email)
 
 
+def reachable(people: QuerySet[User]) -> QuerySet[User]:
+    """The query form of may_be_reminded."""
+    return people.filter(is_active=True).exclude(email="")
+
+
+def require_change_email_settings(by, person) -> None:
+    """How someone hears of what happens is theirs to choose, and nobody else's."""
+    _refuse_unless(by.is_authenticated and by.pk == person.pk, "You can only change your own email settings.")
+
+
 def administrators() -> QuerySet[User]:
     """The people who give others their roles: whom someone with no role is told to ask."""
     return User.objects.filter(is_active=True, groups__name=ADMINISTRATOR).distinct()
@@ -221,6 +231,11 @@ def require_decide_sign_off(user, action: Action) -> None:
 
 
 can_decide_sign_off = boolean_form(require_decide_sign_off)
+
+
+def deciders(action: Action) -> QuerySet[User]:
+    """The query form of require_decide_sign_off for a submitted action: the reviewers who are not conflicted."""
+    return reviewers().exclude(pk__in=[pk for pk in (action.owner_id, action.submitted_by_id) if pk])
 
 
 def require_withdraw(user, action: Action) -> None:

@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from . import audit, bulk, clock, permissions
+from . import audit, bulk, clock, notifications, permissions
 from .models import (
     Action,
     Evidence,
@@ -483,6 +483,7 @@ def create_action(
     )
     action.full_clean()
     _save(action, by=by, reason=f"Action created and assigned to {owner}")
+    notifications.notify_assigned(action, by=by)
     return action
 
 
@@ -529,10 +530,13 @@ def edit_action(action: Action, *, by: User, reason: str, based_on_version: int 
     permissions.require_edit_action(by, action)
     if "owner" in changes:
         permissions.require_own_actions(changes["owner"])
+    previous_owner = action.owner_id
     for name, value in changes.items():
         setattr(action, name, value)
     action.full_clean()
     _save(action, by=by, reason=reason or "Action edited", update_fields=list(changes))
+    if action.owner_id != previous_owner:
+        notifications.notify_assigned(action, by=by)
     return action
 
 
@@ -587,6 +591,7 @@ def submit_for_sign_off(action: Action, *, by: User, note: str = "") -> Action:
     _write_note(action, by=by, note=reason, status_from=S.IN_PROGRESS, status_to=S.SUBMITTED)
     action.submitted_by, action.submitted_at = by, clock.now()
     _move(action, S.SUBMITTED, by=by, reason=reason, extra_fields=("submitted_by", "submitted_at", "last_progress_at"))
+    notifications.notify_submitted(action, by=by)
     return action
 
 
@@ -606,6 +611,7 @@ def sign_off_action(action: Action, *, by: User, comment: str = "", based_on_ver
     _require_unchanged(action, based_on_version, doing="decision")
     permissions.require_decide_sign_off(by, action)
     _move(action, S.SIGNED_OFF, by=by, reason=comment or "Signed off")
+    notifications.notify_signed_off(action, by=by, comment=comment)
     return _record_decision(action=action, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
 
 
@@ -618,6 +624,7 @@ def return_action(action: Action, *, by: User, comment: str, based_on_version: i
     if not comment.strip():
         raise ActionRefused("Say why the action is returned: the owner needs to know what to do next.")
     _move(action, S.IN_PROGRESS, by=by, reason=f"Returned: {comment}")
+    notifications.notify_returned(action, by=by, comment=comment)
     return _record_decision(action=action, decision=SignOff.Decision.RETURN, comment=comment, decided_by=by)
 
 
@@ -699,6 +706,7 @@ def decide_extension(request: ExtensionRequest, *, by: User, approve: bool, comm
             reason=f"Extension approved: due {request.proposed_date:%d %B %Y}" + (f". {comment}" if comment else ""),
             update_fields=["due_date", "drift"],
         )
+    notifications.notify_extension_decided(request, by=by)
     return request
 
 
@@ -715,6 +723,23 @@ def discharge_finding(finding: Finding, *, by: User, comment: str = "") -> SignO
     finding = Finding.objects.with_progress().get(pk=finding.pk)
     permissions.require_discharge(by, finding)
     return _record_decision(finding=finding, decision=SignOff.Decision.APPROVE, comment=comment, decided_by=by)
+
+
+# People ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+@clock.at_one_moment
+def set_email_preference(person: User, *, by: User, preference: str) -> User:
+    """Emails about what happens to their actions: each straight away, or once a day with the reminders."""
+    person = _lock(User, person.pk)
+    permissions.require_change_email_settings(by, person)
+    if preference not in User.EmailPreference.values:
+        raise ActionRefused("Choose how you want to get emails.")
+    if person.email_preference != preference:
+        person.email_preference = preference
+        _save(person, by=by, reason="Email settings changed", update_fields=["email_preference"])
+    return person
 
 
 # People: single sign-on -----------------------------------------------------------------

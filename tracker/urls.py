@@ -41,6 +41,7 @@ urlpatterns = [
     path("account/second-factor/recovery/", account.second_factor_recovery, name="second-factor-recovery"),
     path("account/second-factor/set-up/", account.second_factor_set_up, name="second-factor-set-up"),
     path("account/security/", account.security, name="account-security"),
+    path("account/email/", account.email_settings, name="account-email"),
     # The PCC office
     path("review/", reports.review_queue, name="review-queue"),
     path("reports/panel/", reports.panel_report, name="panel-report"),

@@ -71,6 +71,7 @@ def common_pages(demo) -> list[Visit]:
         Visit(f"/findings/{demo.ready_finding.pk}/"),
         Visit("/reports/panel/"),
         Visit("/reports/panel/?public=1"),
+        Visit("/account/email/"),
         Visit("/no-such-page/", status=404),
     ]
 

@@ -309,6 +309,7 @@ class DeployCheck(Schedules):
             ("submitted through the site; signed off by the reviewer (tracker-manage shell)", self.sign_off, False),
             ("five wrong passwords from 127.0.0.2 lock it there, not from 127.0.0.3", self.lockout, False),
             ("cron, {who}: send_reminders reaches the relay; OK in the log", self.reminders, False),
+            ("cron: send_notifications delivers the outbox (submitted, signed off)", self.notifications, False),
             ("cron: nightly backup, three runs with --keep 2 leave two", self.backups, False),
             ("cron: verify_audit --anchor, twice (writes the head, then checks against it)", self.verify_audit, False),
             ("practising a restore: newest backup into a scratch database, verify_audit", self.practise_restore, False),

@@ -34,6 +34,14 @@ class Schedules:
         assert " send_reminders OK (exit 0" in self.last_log_line()
         assert len(self.sink.messages) > before, "no email reached the relay"
 
+    def notifications(self):
+        """The submission and the sign-off above each wrote emails to the outbox: the every-minute job sends them."""
+        before = len(self.sink.messages)
+        result = self.run_job(self.job("send_notifications"))
+        assert result.returncode == 0 and not result.stdout + result.stderr, result.stderr
+        assert " send_notifications OK (exit 0" in self.last_log_line()
+        assert len(self.sink.messages) > before, "no notification reached the relay"
+
     def backups(self):
         command = self.job("backup")
         keep = command.index("--keep")

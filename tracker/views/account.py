@@ -1,4 +1,4 @@
-"""Multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security page."""
+"""Multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security and email settings pages."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,10 +7,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_http_methods
 
-from .. import mfa
-from ..forms import RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
-from . import posted
+from .. import mfa, services
+from ..forms import EmailSettingsForm, RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
+from . import form_page, posted, run_form
 
 
 def _next(request) -> str:
@@ -104,3 +105,25 @@ def security(request):
         "form": TrackerForm(),  # no fields: the button that makes new recovery codes
     }
     return render(request, "tracker/account_security.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def email_settings(request):
+    """How the person hears of what happens to their actions: each email straight away, or once a day."""
+
+    def run(data):
+        services.set_email_preference(request.user, by=request.user, preference=data["email_preference"])
+        return "Your email settings are saved", reverse("tracker:account-email")
+
+    form = EmailSettingsForm(posted(request), initial={"email_preference": request.user.email_preference})
+    return run_form(request, form, run) or form_page(
+        request,
+        form,
+        heading="Email settings",
+        button="Save email settings",
+        cancel_url=reverse("tracker:home"),
+        breadcrumbs=[],
+        intro=f"Emails go to {request.user.email or 'your email address, once an administrator has added it'}.",
+        hint="Reminders about actions that are due, overdue or waiting for you come once a day whichever you choose.",
+        nav="",
+    )
