@@ -20,9 +20,9 @@ DOCS = shape.DOCS
 _, JOBS = shape.crontab(None)
 
 
-def test_the_crontab_runs_reminders_backups_and_the_audit_check_as_the_service_user():
+def test_the_crontab_runs_reminders_notifications_backups_and_the_audit_check_as_the_service_user():
     names = [job.command[1] for job in JOBS]
-    assert sorted(names) == ["backup", "send_reminders", "verify_audit"]
+    assert sorted(names) == ["backup", "send_notifications", "send_reminders", "verify_audit"]
     assert {job.user for job in JOBS} == {"tracker"}
     assert all(job.command[0].endswith("/docs/deploy/tracker-manage") for job in JOBS)
     text = (DOCS / "tracker.cron").read_text()
