@@ -12,17 +12,14 @@ someone who holds it. History is on every tracked model; reverting from
 it is disabled in settings (SIMPLE_HISTORY_REVERT_DISABLED).
 """
 
-from urllib.parse import urlsplit
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import PasswordResetForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -47,6 +44,7 @@ from .models import (
     Theme,
     User,
 )
+from .people import send_reset_link
 
 
 class DrillDownChangeList(ChangeList):
@@ -169,30 +167,6 @@ class NewPersonForm(forms.ModelForm):
         if commit:
             person.save()
         return person
-
-
-class ResetLinkForm(PasswordResetForm):
-    """Django's reset email, sent to one chosen person, even one who has no password yet."""
-
-    def __init__(self, person):
-        super().__init__({"email": person.email})
-        self.person = person
-
-    def get_users(self, email):
-        return [self.person]
-
-
-def send_reset_link(person) -> None:
-    """Email a person a link to set their own password, on the site's own address (TRACKER_SITE_URL)."""
-    site = urlsplit(settings.TRACKER_SITE_URL)
-    form = ResetLinkForm(person)
-    form.is_valid()
-    form.save(
-        domain_override=site.netloc,
-        use_https=site.scheme == "https",
-        subject_template_name="registration/reset_link_subject.txt",
-        email_template_name="registration/reset_link_email.txt",
-    )
 
 
 @admin.register(User)

@@ -410,6 +410,14 @@ def signing_off_roles() -> QuerySet[Group]:
     return Group.objects.filter(permissions__codename=SIGN_OFF, permissions__content_type__app_label="tracker")
 
 
+def _signing_off_roles_held_by(by) -> dict[int, str]:
+    """The roles that sign off which `by` holds, by id, kept on the user object for the request (a staff
+    import checks every row against it with one query)."""
+    if not hasattr(by, "_tracker_signing_off_roles"):
+        by._tracker_signing_off_roles = dict(signing_off_roles().filter(user=by).values_list("pk", "name").distinct())
+    return by._tracker_signing_off_roles
+
+
 def require_change_roles(by, person, new_roles) -> None:
     """Give or take away roles: `new_roles` are the groups the person is to hold.
 
@@ -420,7 +428,8 @@ def require_change_roles(by, person, new_roles) -> None:
     _refuse_unless(by.pk != person.pk, "Nobody changes their own roles: another administrator must.")
     held = set(person.groups.values_list("pk", flat=True)) if person.pk else set()
     given = {role.pk for role in new_roles} - held
-    shared = sorted(signing_off_roles().filter(pk__in=given, user=by).values_list("name", flat=True).distinct())
+    signing_off = _signing_off_roles_held_by(by)
+    shared = sorted({signing_off[pk] for pk in given if pk in signing_off})
     _refuse_unless(
         not shared,
         f"You hold the {' and '.join(shared)} role yourself, so you cannot give it: another administrator must, "
@@ -429,6 +438,72 @@ def require_change_roles(by, person, new_roles) -> None:
 
 
 can_change_roles = boolean_form(require_change_roles)
+
+
+def require_see_people(user) -> None:
+    """The list of people and each person's page (/people/): administrators keep them; auditors, who read
+    everything, read them too."""
+    _refuse_unless(
+        user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE)),
+        "Only an administrator or an auditor can see the list of people.",
+    )
+
+
+can_see_people = boolean_form(require_see_people)
+
+
+def require_manage_people(user) -> None:
+    """Add people, import staff, and everything on a person's page that changes them."""
+    _refuse_unless(
+        user.is_active and (user.is_superuser or _holds(user, CHANGE_PEOPLE)),
+        "Only an administrator can change people.",
+    )
+
+
+can_manage_people = boolean_form(require_manage_people)
+
+
+def require_import_people(user) -> None:
+    _refuse_unless(can_manage_people(user), "Only an administrator can import staff.")
+
+
+can_import_people = boolean_form(require_import_people)
+
+
+def open_actions_of(person) -> QuerySet[Action]:
+    """What a person still owns: to be given to someone else before they leave."""
+    return Action.objects.filter(owner=person, status__in=Action.OPEN_STATUSES)
+
+
+def require_deactivate(by, person) -> None:
+    """People leave: their account stops signing in and their record of who did what stays, named.
+
+    Never yourself (a site with no administrator left), nor a superuser unless you are one, nor someone
+    who still owns open actions: those go to someone else first, or they would sit with nobody to do them.
+    """
+    require_change_person(by, person)
+    _refuse_unless(by.pk != person.pk, "Nobody deactivates their own account: another administrator must.")
+    _refuse_unless(person.is_active, f"{person} is already deactivated.")
+    count = open_actions_of(person).count()
+    _refuse_unless(
+        count == 0,
+        f"{person} still owns {count} open action{'s' if count != 1 else ''}: an improvement lead gives "
+        f"{'each' if count != 1 else 'it'} to someone else first.",
+    )
+
+
+can_deactivate = boolean_form(require_deactivate)
+
+
+def require_unlink_sign_on(by, person) -> None:
+    """Forget the identity provider's subject kept on an account (a user name reused for someone new): the
+    next single sign-on with that name links or makes an account afresh. Never your own."""
+    require_change_person(by, person)
+    _refuse_unless(bool(person.sso_subject), f"{person} is not linked to single sign-on.")
+    _refuse_unless(by.pk != person.pk, "Nobody unlinks their own single sign-on: another administrator must.")
+
+
+can_unlink_sign_on = boolean_form(require_unlink_sign_on)
 
 
 # Multi-factor sign-in (tracker/mfa.py) ----------------------------------------------------------
@@ -467,6 +542,7 @@ def template_context(request) -> dict:
             "own_actions": owns_actions_by_role(user),
             "see_review_queue": can_see_review_queue(user),
             "use_admin": can_use_admin(user),
+            "see_people": can_see_people(user),
             "see_sign_in_security": needs_second_factor(user),
         }
     }

@@ -1,15 +1,19 @@
-"""Multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security page."""
+"""Multi-factor sign-in's pages (tracker/mfa.py), each person's own sign-in security page, and the
+forgotten-password pages."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from .. import mfa
-from ..forms import RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
+from .. import mfa, permissions
+from ..forms import ForgottenPasswordForm, NewPasswordForm, RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
 from . import posted
 
 
@@ -104,3 +108,35 @@ def security(request):
         "form": TrackerForm(),  # no fields: the button that makes new recovery codes
     }
     return render(request, "tracker/account_security.html", context)
+
+
+# Forgotten passwords: Django's views, our pages and email -------------------------------------------
+
+
+class LocalPasswordsOnly:
+    """With TRACKER_LOCAL_PASSWORDS off nobody has a password to reset: each page says so (403)."""
+
+    @method_decorator(login_not_required)
+    def dispatch(self, request, *args, **kwargs):
+        permissions.require_password_sign_in()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ForgottenPasswordView(LocalPasswordsOnly, auth_views.PasswordResetView):
+    form_class = ForgottenPasswordForm
+    template_name = "registration/forgotten_password.html"
+    email_template_name = "registration/forgotten_password_email.txt"
+    subject_template_name = "registration/forgotten_password_subject.txt"
+
+
+class ForgottenPasswordSentView(LocalPasswordsOnly, auth_views.PasswordResetDoneView):
+    template_name = "registration/forgotten_password_sent.html"
+
+
+class NewPasswordView(LocalPasswordsOnly, auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "registration/new_password.html"
+
+
+class NewPasswordSetView(LocalPasswordsOnly, auth_views.PasswordResetCompleteView):
+    template_name = "registration/new_password_set.html"
