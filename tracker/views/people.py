@@ -207,7 +207,8 @@ def people_import(request):
     form, confirm = StaffFileForm(posted(request), request.FILES or None), ImportConfirmForm()
     if "confirm" in request.POST:
         text = request.session.pop(IMPORT_KEY, None)
-        form = StaffFileForm()
+        form = StaffFileForm({}, {})  # the confirmation has no file: what to do next is to choose one
+        form.is_valid()
         if text is None:
             form.add_error(None, "Upload the file again: it was not kept, or it has been imported already.")
         else:
