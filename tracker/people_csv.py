@@ -2,8 +2,11 @@
 
 Every row is checked before anything is written, every bad row is reported with its line, and the
 check reads the database a fixed number of times however long the file is: the user names and
-addresses already taken (one query each), the roles (one), and what the importer may give (one).
+addresses already taken (one query each), the roles (one), and what the importer may give (one for each
+different set of roles in the file, not one a row).
 """
+
+import functools
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -37,6 +40,15 @@ def _taken(field: str, values: set[str]) -> set[str]:
     return set(found) if values else set()
 
 
+def _may_give(by: User, roles: frozenset) -> str:
+    """Why `by` may not give a new person these roles, or "" if they may."""
+    try:
+        permissions.require_change_roles(by, User(), roles)
+    except permissions.ActionRefused as refused:
+        return str(refused)
+    return ""
+
+
 def read_staff(data: bytes, *, by: User) -> list[dict]:
     """Rows ready for people.add_people, or InvalidStaffFile listing every bad row."""
     try:
@@ -64,12 +76,14 @@ def read_staff(data: bytes, *, by: User) -> list[dict]:
     taken = {"username": _taken("username", usernames), "email": _taken("email", emails)}
     roles = {role.name.lower(): role for role in Group.objects.filter(name__in=permissions.ROLES)}
     seen: dict[str, dict[str, int]] = {"username": {}, "email": {}}
+    # Once per set of roles in the file, not once a row.
+    may_give = functools.cache(lambda given: _may_give(by, given))
     people = []
     for line, fields in cells:
         if len(fields) != len(COLUMNS):
             errors.append(LineError(line, f"this row has {len(fields)} fields but the header has {len(COLUMNS)}"))
             continue
-        row, reasons = _read_row(dict(zip(COLUMNS, fields, strict=True)), by, roles, taken, seen, line)
+        row, reasons = _read_row(dict(zip(COLUMNS, fields, strict=True)), may_give, roles, taken, seen, line)
         errors += [LineError(line, reason) for reason in reasons]
         people.append(row)
     if errors:
@@ -77,7 +91,7 @@ def read_staff(data: bytes, *, by: User) -> list[dict]:
     return people
 
 
-def _read_row(values: dict, by: User, roles: dict, taken: dict, seen: dict, line: int) -> tuple[dict, list[str]]:
+def _read_row(values: dict, may_give, roles: dict, taken: dict, seen: dict, line: int) -> tuple[dict, list[str]]:
     reasons = []
     for name in ("username", "first_name", "last_name", "email", "job_title"):
         if len(values[name]) > _limit(name):
@@ -114,9 +128,7 @@ def _read_row(values: dict, by: User, roles: dict, taken: dict, seen: dict, line
         reasons.append("give at least one role")
     for name in unknown:
         reasons.append(f"unknown role {name!r}; the roles are {', '.join(permissions.ROLES)}")
-    try:
-        permissions.require_change_roles(by, User(), given)
-    except permissions.ActionRefused as refused:
-        reasons.append(str(refused))
+    if refusal := may_give(frozenset(given)):
+        reasons.append(refusal)
     row = {name: values[name] for name in ("username", "first_name", "last_name", "email", "job_title")}
     return {**row, "roles": given}, reasons

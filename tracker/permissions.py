@@ -410,14 +410,6 @@ def signing_off_roles() -> QuerySet[Group]:
     return Group.objects.filter(permissions__codename=SIGN_OFF, permissions__content_type__app_label="tracker")
 
 
-def _signing_off_roles_held_by(by) -> dict[int, str]:
-    """The roles that sign off which `by` holds, by id, kept on the user object for the request (a staff
-    import checks every row against it with one query)."""
-    if not hasattr(by, "_tracker_signing_off_roles"):
-        by._tracker_signing_off_roles = dict(signing_off_roles().filter(user=by).values_list("pk", "name").distinct())
-    return by._tracker_signing_off_roles
-
-
 def require_change_roles(by, person, new_roles) -> None:
     """Give or take away roles: `new_roles` are the groups the person is to hold.
 
@@ -428,8 +420,7 @@ def require_change_roles(by, person, new_roles) -> None:
     _refuse_unless(by.pk != person.pk, "Nobody changes their own roles: another administrator must.")
     held = set(person.groups.values_list("pk", flat=True)) if person.pk else set()
     given = {role.pk for role in new_roles} - held
-    signing_off = _signing_off_roles_held_by(by)
-    shared = sorted({signing_off[pk] for pk in given if pk in signing_off})
+    shared = sorted(signing_off_roles().filter(pk__in=given, user=by).values_list("name", flat=True).distinct())
     _refuse_unless(
         not shared,
         f"You hold the {' and '.join(shared)} role yourself, so you cannot give it: another administrator must, "
