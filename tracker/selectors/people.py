@@ -50,5 +50,16 @@ def person_page(person: User) -> dict:
         "open_actions": list(
             permissions.open_actions_of(person).select_related("finding__inspection").order_by("due_date", "pk")
         ),
-        "history": list(history),
+        "history": _one_row_per_change(history),
     }
+
+
+def _one_row_per_change(history) -> list:
+    """A change of roles writes a history row for each step of it (roles taken away, roles given), all with
+    the same moment, person and reason: the page shows it once."""
+    rows = []
+    for row in history:
+        key = (row.history_date, row.history_user_id, row.history_change_reason)
+        if not rows or key != rows[-1][0]:
+            rows.append((key, row))
+    return [row for _, row in rows]
