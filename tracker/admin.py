@@ -28,7 +28,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import mfa, permissions
+from . import mfa, people, permissions
 from .models import (
     Action,
     Evidence,
@@ -44,7 +44,6 @@ from .models import (
     Theme,
     User,
 )
-from .people import send_reset_link
 
 
 class DrillDownChangeList(ChangeList):
@@ -220,9 +219,20 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if "groups" in form.changed_data:
-            # Kept on the history rows the save and the change of groups write.
+            # Kept on the history row the save writes; the roles change in save_related.
             obj._change_reason = form.cleaned_data["change_reason"].strip()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # A change of roles goes through the same service as on the People page (tracker/people.py), which
+        # checks the rule again with the person locked and keeps the reason on the history rows it writes.
+        roles = list(form.cleaned_data["groups"]) if change and "groups" in form.changed_data else None
+        if roles is not None:
+            form.cleaned_data["groups"] = list(form.instance.groups.all())
+        super().save_related(request, form, formsets, change)
+        if roles is not None:
+            reason = form.cleaned_data["change_reason"].strip()
+            people.change_roles(form.instance, by=request.user, roles=roles, reason=reason)
 
     def response_add(self, request, obj, post_url_continue=None):
         if not obj.has_usable_password():
@@ -256,11 +266,10 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
         sent = []
         for person in queryset:
             try:
-                permissions.require_send_reset_link(request.user, person)
+                people.send_password_link(person, by=request.user)
             except permissions.ActionRefused as refused:
                 self.message_user(request, str(refused), messages.WARNING)
                 continue
-            send_reset_link(person)
             sent.append(str(person))
         if sent:
             self.message_user(request, f"Password reset link sent to {', '.join(sent)}.", messages.SUCCESS)

@@ -678,6 +678,7 @@ def role_field(label: str) -> forms.ModelMultipleChoiceField:
     return forms.ModelMultipleChoiceField(
         label=label,
         queryset=Group.objects.filter(name__in=permissions.ROLES).order_by("name"),
+        to_field_name="name",  # posted by name: nothing to overflow a number column, and readable
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one role"},
     )
@@ -751,11 +752,10 @@ class UnlinkSignOnForm(TrackerForm):
 
 
 class ConfirmForm(TrackerForm):
-    """A button and nothing else: for a step with nothing to choose."""
+    """A button and nothing else (but a hidden field, so a bad post has something to be refused by): for a
+    step with nothing to choose."""
 
-
-class ImportConfirmForm(TrackerForm):
-    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes", required=False, max_length=10)
 
 
 class StaffFileForm(TrackerForm):
@@ -783,6 +783,7 @@ class PeopleFilterForm(TrackerForm):
         label="Role",
         required=False,
         queryset=Group.objects.filter(name__in=permissions.ROLES).order_by("name"),
+        to_field_name="name",
         empty_label="Any",
     )
     active = forms.ChoiceField(

@@ -13,7 +13,6 @@ from .. import mfa, people, permissions, sso
 from ..forms import (
     ConfirmForm,
     DeactivateForm,
-    ImportConfirmForm,
     PeopleFilterForm,
     PersonCreateForm,
     RolesForm,
@@ -204,7 +203,7 @@ def people_import(request):
     permissions.require_import_people(request.user)
     context = {"nav": "people", "breadcrumbs": [(people_url(), "People")], "people_url": people_url(), "errors": []}
     context["send_links"] = sso.local_passwords()
-    form, confirm = StaffFileForm(posted(request), request.FILES or None), ImportConfirmForm()
+    form, confirm = StaffFileForm(posted(request), request.FILES or None), ConfirmForm()
     if "confirm" in request.POST:
         text = request.session.pop(IMPORT_KEY, None)
         form = StaffFileForm({}, {})  # the confirmation has no file: what to do next is to choose one
