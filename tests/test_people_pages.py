@@ -315,3 +315,29 @@ def test_unlinking_single_sign_on_forgets_the_subject_with_the_reason_in_history
         administrator,
     )
     assert client.get(url("person-unlink-sign-on", person)).status_code == 403  # nothing left to unlink
+
+
+def test_with_single_sign_on_set_up_the_administrator_chooses_how_a_new_person_signs_in(
+    client, administrator, settings, django_capture_on_commit_callbacks
+):
+    settings.OIDC_RP_CLIENT_ID = "tracker"
+    client.force_login(administrator)
+
+    form = client.get(url("person-create")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("person-create"), {**NEW_PERSON, "roles": [permissions.OWNER], "sign_in": "sso"})
+
+    assert "How will they sign in?" in form
+    assert response.status_code == 302 and mail.outbox == []
+    assert not User.objects.get(username="jsmith").has_usable_password()
+
+
+def test_with_passwords_off_no_reset_link_is_offered_or_sent(client, administrator, owner, settings):
+    settings.TRACKER_LOCAL_PASSWORDS = False
+    client.force_login(administrator)
+
+    page = client.get(url("person-detail", owner)).content.decode()
+    response = client.post(url("person-reset-link", owner))
+
+    assert "Send a password reset link" not in page
+    assert response.status_code == 403 and mail.outbox == []
