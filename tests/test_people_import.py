@@ -144,3 +144,28 @@ def test_checking_a_file_reads_the_database_a_fixed_number_of_times(administrato
 def test_the_reader_refuses_an_empty_file():
     with pytest.raises(InvalidStaffFile, match="line 1: the file is empty"):
         read_staff(b"", by=User())
+
+
+def test_a_bad_file_after_a_good_one_leaves_nothing_to_confirm(client, administrator):
+    client.force_login(administrator)
+    upload(client, GOOD)
+    upload(client, HEADER + "x,,,not-an-email,,Auditor\n")
+
+    assert client.post(IMPORT, {"confirm": "yes"}).status_code == 400
+    assert not User.objects.filter(username="asmith").exists()
+
+
+def test_a_clash_found_only_while_writing_leaves_nobody_half_imported(administrator):
+    from tracker import people
+
+    factories.OwnerFactory(username="bjones")
+    owner_role = Group.objects.get(name=permissions.OWNER)
+    rows = [
+        {"username": name, "first_name": "", "last_name": "", "email": f"{name}@herts.police.uk", "job_title": ""}
+        for name in ("asmith", "bjones")
+    ]
+
+    with pytest.raises(permissions.ActionRefused, match="nothing was imported"):
+        people.add_people([{**row, "roles": [owner_role]} for row in rows], by=administrator)
+
+    assert not User.objects.filter(username="asmith").exists()

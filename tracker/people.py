@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from . import clock, permissions
@@ -101,7 +102,7 @@ def add_people(rows: list[dict], *, by: User, single_sign_on: bool = False) -> l
                 add_person(by=by, single_sign_on=single_sign_on, reason="Imported from a staff CSV file", **row)
                 for row in rows
             ]
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
         # Someone added one of these user names between the check and now.
         raise permissions.ActionRefused(
             "Someone added one of these people while you were importing: nothing was imported. Upload the file again."

@@ -215,6 +215,7 @@ def people_import(request):
             if response:
                 return response
     elif form.is_valid():
+        request.session.pop(IMPORT_KEY, None)  # only the file just checked can be confirmed
         text = form.cleaned_data["file"].read()
         try:
             context["rows"] = read_staff(text, by=request.user)
