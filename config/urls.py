@@ -3,19 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import sso
-from tracker.forms import ChooseOwnPasswordForm
 from tracker.sign_in_throttle import refuse_when_paused
+from tracker.views import account
 
 urlpatterns = [
     path("accounts/login/", refuse_when_paused(sso.SignInView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Where a password reset link from the admin leads: the person chooses their own password.
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=ChooseOwnPasswordForm),
-        name="password_reset_confirm",
-    ),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Forgotten passwords (tracker/views/account.py), and where a reset link from an administrator leads too:
+    # the person chooses their own password.
+    path("accounts/password-reset/", account.ForgottenPasswordView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", account.ForgottenPasswordSentView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", account.NewPasswordView.as_view(), name="password_reset_confirm"),
+    path("accounts/reset/done/", account.NewPasswordSetView.as_view(), name="password_reset_complete"),
     # Single sign-on (tracker/sso.py): 404 unless it is set up.
     *sso.urlpatterns,
     path("admin/", admin.site.urls),

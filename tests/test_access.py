@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tracker.models import Action
 
-WITH_A_ROLE = ["owner", "other_owner", "lead", "reviewer", "auditor"]
+WITH_A_ROLE = ["owner", "other_owner", "lead", "reviewer", "auditor", "administrator"]
 ROLES = ["anonymous", *WITH_A_ROLE, "no_role"]
 
 
@@ -95,9 +95,22 @@ MATRIX = {
     "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
+    # People: administrators change them; auditors, who read everything, read them (tests/test_people_pages.py).
+    "tracker:people-list": Page(allowed={"administrator", "auditor"}, no_role=(403, 405)),
+    "tracker:person-detail": Page("person", allowed={"administrator", "auditor"}, no_role=(403, 405)),
+    "tracker:person-create": Form({"administrator"}, no_role=(403, 403)),
+    "tracker:people-import": Form({"administrator"}, no_role=(403, 403)),
+    "tracker:person-roles": Form({"administrator"}, "person", no_role=(403, 403)),
+    "tracker:person-deactivate": Form({"administrator"}, "person", no_role=(403, 403)),
+    "tracker:person-reset-link": Form({"administrator"}, "person", empty_post=302, no_role=(403, 403)),
+    "tracker:person-reset-second-factor": Form({"administrator"}, "person", empty_post=302, no_role=(403, 403)),
+    "tracker:person-unlink-sign-on": Form({"administrator"}, "person", no_role=(403, 403)),
     "tracker:panel-report": Page(),
     # Signing in: the form shows itself again with its errors (200) after a bad POST.
     "login": Special(dict.fromkeys(ROLES, (200, 200))),
+    # Forgotten passwords: the request page shows its errors again (200) after a bad POST; the next only shows.
+    "password_reset": Special(dict.fromkeys(ROLES, (200, 200))),
+    "password_reset_done": Special(dict.fromkeys(ROLES, (200, 405))),
     # A password reset link (here a stale one) opens for anyone, signed in or not; the page after it only shows.
     "password_reset_confirm": Special(dict.fromkeys(ROLES, (200, 200)), "reset_uid,reset_token"),
     "password_reset_complete": Special(dict.fromkeys(ROLES, (200, 405))),

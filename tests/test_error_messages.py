@@ -144,7 +144,7 @@ def test_choosing_a_password_sent_empty_says_what_to_enter(client):
     page = client.post(form_page.redirect_chain[-1][0], {}).content.decode()
 
     assert "Enter a new password" in page
-    assert "Enter the new password again, to confirm it" in page
+    assert "Type the new password again" in page
     assert BARE not in page
 
 

@@ -12,19 +12,16 @@ someone who holds it. History is on every tracked model; reverting from
 it is disabled in settings (SIMPLE_HISTORY_REVERT_DISABLED).
 """
 
-from urllib.parse import urlsplit
-
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import PasswordResetForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -35,7 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import mfa, permissions
+from . import mfa, people, permissions
 from .models import (
     Action,
     Evidence,
@@ -208,30 +205,6 @@ class NewPersonForm(forms.ModelForm):
         return person
 
 
-class ResetLinkForm(PasswordResetForm):
-    """Django's reset email, sent to one chosen person, even one who has no password yet."""
-
-    def __init__(self, person):
-        super().__init__({"email": person.email})
-        self.person = person
-
-    def get_users(self, email):
-        return [self.person]
-
-
-def send_reset_link(person) -> None:
-    """Email a person a link to set their own password, on the site's own address (TRACKER_SITE_URL)."""
-    site = urlsplit(settings.TRACKER_SITE_URL)
-    form = ResetLinkForm(person)
-    form.is_valid()
-    form.save(
-        domain_override=site.netloc,
-        use_https=site.scheme == "https",
-        subject_template_name="registration/reset_link_subject.txt",
-        email_template_name="registration/reset_link_email.txt",
-    )
-
-
 @admin.register(User)
 class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
     form = PersonForm
@@ -283,9 +256,20 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if "groups" in form.changed_data:
-            # Kept on the history rows the save and the change of groups write.
+            # Kept on the history row the save writes; the roles change in save_related.
             obj._change_reason = form.cleaned_data["change_reason"].strip()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # A change of roles goes through the same service as on the People page (tracker/people.py), which
+        # checks the rule again with the person locked and keeps the reason on the history rows it writes.
+        roles = list(form.cleaned_data["groups"]) if change and "groups" in form.changed_data else None
+        if roles is not None:
+            form.cleaned_data["groups"] = list(form.instance.groups.all())
+        super().save_related(request, form, formsets, change)
+        if roles is not None:
+            reason = form.cleaned_data["change_reason"].strip()
+            people.change_roles(form.instance, by=request.user, roles=roles, reason=reason)
 
     def response_add(self, request, obj, post_url_continue=None):
         if not obj.has_usable_password():
@@ -319,11 +303,10 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
         sent = []
         for person in queryset:
             try:
-                permissions.require_send_reset_link(request.user, person)
+                people.send_password_link(person, by=request.user)
             except permissions.ActionRefused as refused:
                 self.message_user(request, str(refused), messages.WARNING)
                 continue
-            send_reset_link(person)
             sent.append(str(person))
         if sent:
             self.message_user(request, f"Password reset link sent to {', '.join(sent)}.", messages.SUCCESS)

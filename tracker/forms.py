@@ -9,14 +9,16 @@ from pathlib import Path
 import pypdf
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
 
-from . import permissions
+from . import people, permissions
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
 from .services import PROGRESS_MOVES
@@ -80,15 +82,6 @@ class SignInForm(PasswordSignIn, UsernameWithinLimit, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
-
-
-class ChooseOwnPasswordForm(SetPasswordForm):
-    """The page a password reset link opens, with messages that say what to do."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
-        self.fields["new_password2"].error_messages["required"] = "Enter the new password again, to confirm it"
 
 
 class TrackerFormMixin:
@@ -783,3 +776,154 @@ class RecoveryCodeForm(TrackerForm):
 
     def clean_code(self):
         return re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+
+
+# People (/people/, tracker/people.py) ----------------------------------------------------------
+
+
+def role_field(label: str) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=Group.objects.filter(name__in=permissions.ROLES).order_by("name"),
+        to_field_name="name",  # posted by name: nothing to overflow a number column, and readable
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one role"},
+    )
+
+
+def reason_field(label: str, help_text: str) -> forms.CharField:
+    field = text_area(label, help_text=help_text, rows=3)
+    field.error_messages["required"] = "Give the reason: it is kept in their history"
+    return field
+
+
+class PersonCreateForm(TrackerForm):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="What they sign in with. For single sign-on, their user name at the force (often their email).",
+        error_messages={"required": "Enter a username"},
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="Where their link to set a password goes.",
+        error_messages={
+            "required": "Enter an email address",
+            "invalid": "Enter an email address, like name@force.police.uk",
+        },
+    )
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
+    roles = role_field("Roles")
+    sign_in = forms.ChoiceField(
+        label="How will they sign in?",
+        choices=[("password", "With a password: email them a link to set one"), ("sso", "With single sign-on")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how they will sign in"},
+    )
+
+    def __init__(self, *args, offer_sign_on: bool, **kwargs):
+        """`offer_sign_on`: single sign-on is set up and passwords are allowed too, so the choice is theirs."""
+        super().__init__(*args, **kwargs)
+        if not offer_sign_on:
+            del self.fields["sign_in"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("Someone already has this username: choose another")
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("Someone already has this email address")
+        return email
+
+
+class RolesForm(TrackerForm):
+    roles = role_field("Roles")
+    reason = reason_field("Reason for the change", "Kept in their history, with your name.")
+
+
+class DeactivateForm(TrackerForm):
+    reason = reason_field("Why are they leaving?", "Kept in their history, with your name.")
+
+
+class UnlinkSignOnForm(TrackerForm):
+    reason = reason_field("Why unlink it?", "For example: their user name has been given to someone new.")
+
+
+class ConfirmForm(TrackerForm):
+    """A button and nothing else (but a hidden field, so a bad post has something to be refused by): for a
+    step with nothing to choose."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes", required=False, max_length=10)
+
+
+class StaffFileForm(TrackerForm):
+    file = forms.FileField(
+        label="Staff CSV file",
+        help_text="Columns username,first_name,last_name,email,job_title,roles; roles separated by ;",
+        error_messages={"required": "Choose a CSV file to upload"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > STAFF_FILE_LIMIT:
+            raise forms.ValidationError(f"The file must be smaller than {filesizeformat(STAFF_FILE_LIMIT)}")
+        return upload
+
+
+STAFF_FILE_LIMIT = 512 * 1024
+
+
+class PeopleFilterForm(TrackerForm):
+    every_field_optional = True
+
+    q = forms.CharField(label="Search", required=False, max_length=200, help_text="Name, username, email or job title")
+    role = forms.ModelChoiceField(
+        label="Role",
+        required=False,
+        queryset=Group.objects.filter(name__in=permissions.ROLES).order_by("name"),
+        to_field_name="name",
+        empty_label="Any",
+    )
+    active = forms.ChoiceField(
+        label="Account",
+        required=False,
+        choices=[("", "Active"), ("no", "Deactivated"), ("all", "Active or not")],
+    )
+
+
+# Forgotten passwords (Django's reset views, in the site's look) -------------------------------------
+
+
+class ForgottenPasswordForm(TrackerFormMixin, PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The address your account has. If it has one, we email you a link to choose a new password.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address, like name@force.police.uk",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def save(self, *, request=None, domain_override=None, use_https=False, **kwargs):
+        # Links go to TRACKER_SITE_URL, never to whatever Host header the request came with.
+        domain, https = people.site_address(request)
+        return super().save(request=request, domain_override=domain, use_https=https, **kwargs)
+
+
+class NewPasswordForm(TrackerFormMixin, SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].label = "Type the new password again"
+        self.fields["new_password2"].error_messages["required"] = "Type the new password again"

@@ -456,6 +456,72 @@ def require_change_roles(by, person, new_roles) -> None:
 can_change_roles = boolean_form(require_change_roles)
 
 
+def require_see_people(user) -> None:
+    """The list of people and each person's page (/people/): administrators keep them; auditors, who read
+    everything, read them too."""
+    _refuse_unless(
+        user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE)),
+        "Only an administrator or an auditor can see the list of people.",
+    )
+
+
+can_see_people = boolean_form(require_see_people)
+
+
+def require_manage_people(user) -> None:
+    """Add people, import staff, and everything on a person's page that changes them."""
+    _refuse_unless(
+        user.is_active and (user.is_superuser or _holds(user, CHANGE_PEOPLE)),
+        "Only an administrator can change people.",
+    )
+
+
+can_manage_people = boolean_form(require_manage_people)
+
+
+def require_import_people(user) -> None:
+    _refuse_unless(can_manage_people(user), "Only an administrator can import staff.")
+
+
+can_import_people = boolean_form(require_import_people)
+
+
+def open_actions_of(person) -> QuerySet[Action]:
+    """What a person still owns: to be given to someone else before they leave."""
+    return Action.objects.filter(owner=person, status__in=Action.OPEN_STATUSES)
+
+
+def require_deactivate(by, person) -> None:
+    """People leave: their account stops signing in and their record of who did what stays, named.
+
+    Never yourself (a site with no administrator left), nor a superuser unless you are one, nor someone
+    who still owns open actions: those go to someone else first, or they would sit with nobody to do them.
+    """
+    require_change_person(by, person)
+    _refuse_unless(by.pk != person.pk, "Nobody deactivates their own account: another administrator must.")
+    _refuse_unless(person.is_active, f"{person} is already deactivated.")
+    count = open_actions_of(person).count()
+    _refuse_unless(
+        count == 0,
+        f"{person} still owns {count} open action{'s' if count != 1 else ''}: an improvement lead gives "
+        f"{'each' if count != 1 else 'it'} to someone else first.",
+    )
+
+
+can_deactivate = boolean_form(require_deactivate)
+
+
+def require_unlink_sign_on(by, person) -> None:
+    """Forget the identity provider's subject kept on an account (a user name reused for someone new): the
+    next single sign-on with that name links or makes an account afresh. Never your own."""
+    require_change_person(by, person)
+    _refuse_unless(bool(person.sso_subject), f"{person} is not linked to single sign-on.")
+    _refuse_unless(by.pk != person.pk, "Nobody unlinks their own single sign-on: another administrator must.")
+
+
+can_unlink_sign_on = boolean_form(require_unlink_sign_on)
+
+
 # Multi-factor sign-in (tracker/mfa.py) ----------------------------------------------------------
 
 
@@ -492,6 +558,7 @@ def template_context(request) -> dict:
             "own_actions": owns_actions_by_role(user),
             "see_review_queue": can_see_review_queue(user),
             "use_admin": can_use_admin(user),
+            "see_people": can_see_people(user),
             "see_sign_in_security": needs_second_factor(user),
         }
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, actions, dashboards, findings, inspections, reports
+from .views import account, actions, dashboards, findings, inspections, people, reports
 
 app_name = "tracker"
 
@@ -42,6 +42,16 @@ urlpatterns = [
     path("account/second-factor/set-up/", account.second_factor_set_up, name="second-factor-set-up"),
     path("account/security/", account.security, name="account-security"),
     path("account/email/", account.email_settings, name="account-email"),
+    # People (the Administrator role; auditors read)
+    path("people/", people.people_list, name="people-list"),
+    path("people/new/", people.person_create, name="person-create"),
+    path("people/import/", people.people_import, name="people-import"),
+    path("people/<int:pk>/", people.person_detail, name="person-detail"),
+    path("people/<int:pk>/roles/", people.person_roles, name="person-roles"),
+    path("people/<int:pk>/deactivate/", people.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/reset-link/", people.person_reset_link, name="person-reset-link"),
+    path("people/<int:pk>/second-factor/", people.person_reset_second_factor, name="person-reset-second-factor"),
+    path("people/<int:pk>/single-sign-on/", people.person_unlink_sign_on, name="person-unlink-sign-on"),
     # The PCC office
     path("review/", reports.review_queue, name="review-queue"),
     path("reports/panel/", reports.panel_report, name="panel-report"),

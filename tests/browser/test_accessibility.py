@@ -141,13 +141,30 @@ def auditor_pages(demo) -> list[Visit]:
     return [Visit(f"/actions/{demo.returned.pk}/"), Visit(f"/actions/{demo.returned.pk}/progress/", status=403)]
 
 
+def admin_pages() -> list[Visit]:
+    owner, reviewer = User.objects.get(username="owner").pk, User.objects.get(username="reviewer").pk
+    return [
+        Visit("/review/", status=403),
+        Visit("/people/"),
+        Visit(f"/people/{owner}/"),
+        Visit(f"/people/{owner}/deactivate/"),  # owns open actions: listed, and deactivating is refused
+        Visit(f"/people/{reviewer}/deactivate/", errors=True),
+        Visit("/people/new/", errors=True),
+        Visit(f"/people/{owner}/roles/", errors=True),
+        Visit(f"/people/{owner}/reset-link/"),
+        Visit(f"/people/{owner}/second-factor/"),
+        Visit(f"/people/{owner}/single-sign-on/", status=403),  # not linked to single sign-on
+        Visit("/people/import/", errors=True),
+    ]
+
+
 ROLE_PAGES = {
     "owner": lambda demo: owner_pages(demo.owners_own),
     "nadia.brook": lambda demo: owner_pages(demo.returned),
     "lead": lead_pages,
     "reviewer": reviewer_pages,
     "auditor": auditor_pages,
-    "admin": lambda demo: [Visit("/review/", status=403)],
+    "admin": lambda demo: admin_pages(),
 }
 
 
@@ -219,6 +236,17 @@ def test_sign_in_and_error_pages_pass_axe_signed_out(new_page, accessibility_pro
     expect(page.locator(".error-summary")).to_be_visible()
     problems += accessibility_problems(page)
     assert page.goto("/no-such-page/").status == 404
+    problems += accessibility_problems(page)
+
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    problems += accessibility_problems(page)
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    problems += accessibility_problems(page)
+    page.get_by_label("Email address").fill("someone@example.police.uk")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     problems += accessibility_problems(page)
 
     factories.OwnerFactory(username="owner")

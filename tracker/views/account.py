@@ -1,16 +1,27 @@
-"""Multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security and email settings pages."""
+"""Multi-factor sign-in's pages (tracker/mfa.py), each person's own sign-in security and email settings
+pages, and the forgotten-password pages."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
-from .. import mfa, services
-from ..forms import EmailSettingsForm, RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
+from .. import mfa, permissions, services
+from ..forms import (
+    EmailSettingsForm,
+    ForgottenPasswordForm,
+    NewPasswordForm,
+    RecoveryCodeForm,
+    SecondFactorCodeForm,
+    TrackerForm,
+)
 from . import form_page, posted, run_form
 
 
@@ -127,3 +138,35 @@ def email_settings(request):
         hint="Reminders about actions that are due, overdue or waiting for you come once a day whichever you choose.",
         nav="",
     )
+
+
+# Forgotten passwords: Django's views, our pages and email -------------------------------------------
+
+
+class LocalPasswordsOnly:
+    """With TRACKER_LOCAL_PASSWORDS off nobody has a password to reset: each page says so (403)."""
+
+    @method_decorator(login_not_required)
+    def dispatch(self, request, *args, **kwargs):
+        permissions.require_password_sign_in()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ForgottenPasswordView(LocalPasswordsOnly, auth_views.PasswordResetView):
+    form_class = ForgottenPasswordForm
+    template_name = "registration/forgotten_password.html"
+    email_template_name = "registration/forgotten_password_email.txt"
+    subject_template_name = "registration/forgotten_password_subject.txt"
+
+
+class ForgottenPasswordSentView(LocalPasswordsOnly, auth_views.PasswordResetDoneView):
+    template_name = "registration/forgotten_password_sent.html"
+
+
+class NewPasswordView(LocalPasswordsOnly, auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "registration/new_password.html"
+
+
+class NewPasswordSetView(LocalPasswordsOnly, auth_views.PasswordResetCompleteView):
+    template_name = "registration/new_password_set.html"
