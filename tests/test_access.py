@@ -67,6 +67,7 @@ MATRIX = {
     "tracker:action-sign-off": Form({"reviewer"}, "submitted_action", empty_post=302),
     "tracker:action-return": Form({"reviewer"}, "submitted_action"),
     "tracker:action-withdraw": Form({"lead"}, "open_action"),
+    "tracker:action-public-summary": Form({"lead", "reviewer"}, "open_action"),
     "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
     "tracker:extension-decide": Form({"lead"}, "extension"),
     "tracker:inspection-list": Page(),
@@ -80,6 +81,7 @@ MATRIX = {
     "tracker:action-create": Form({"lead"}, "finding"),
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
     "tracker:finding-register": Form({"lead"}, "finding"),
+    "tracker:finding-public-summary": Form({"lead", "reviewer"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     "tracker:panel-report": Page(),
     # Signing in: the form shows itself again with its errors (200) after a bad POST.
