@@ -100,6 +100,7 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/findings/{finding}/actions/new/", errors=True),
         Visit(f"/findings/{finding}/edit/", errors=True, clear=["Reference", "Text"]),
         Visit(f"/findings/{finding}/register/", errors=True),
+        Visit(f"/actions/{pk}/public-summary/", errors=True),
         Visit(f"/inspections/{slug}/findings/new/", errors=True),
         Visit("/inspections/new/", errors=True),
         Visit(f"/inspections/{slug}/edit/", errors=True, clear=["Title", "Slug"]),
@@ -116,6 +117,7 @@ def reviewer_pages(demo) -> list[Visit]:
         Visit(f"/actions/{pk}/sign-off/"),  # the comment is optional: an empty submission would sign it off
         Visit(f"/actions/{pk}/return/", errors=True),
         Visit(f"/findings/{demo.ready_finding.pk}/discharge/"),
+        Visit(f"/findings/{demo.open_finding.pk}/public-summary/", errors=True),
         Visit(f"/inspections/{slug}/response/", errors=True, fill={"Link to the published response": "not a link"}),
         Visit("/inspections/new/", status=403),
     ]
