@@ -3,11 +3,13 @@ shows only counts and the public summaries someone chose to publish."""
 
 import datetime
 import io
+import sys
 
 import pypdf
 import pytest
 from django.utils import timezone
 
+import tracker
 from tests import factories
 from tests.pages import main_text, query_count
 from tracker import services
@@ -163,6 +165,19 @@ def test_pdf_of_an_unknown_inspection_is_the_page_with_its_error(client, people,
 
     assert response.status_code == 400
     assert "Choose an inspection" in response.content.decode()
+
+
+def test_a_server_without_weasyprint_says_so_and_serves_the_page(client, people, plan, monkeypatch):
+    # As when WeasyPrint cannot load Pango: the module cannot be imported.
+    monkeypatch.setitem(sys.modules, "tracker.pdf", None)
+    monkeypatch.delattr(tracker, "pdf", raising=False)
+    client.force_login(people["lead"])
+
+    response = client.get("/reports/panel/?format=pdf")
+
+    assert response.status_code == 503
+    assert "Print the report from your browser instead." in response.content.decode()
+    assert client.get("/reports/panel/").status_code == 200
 
 
 def test_rendering_reads_only_our_static_files():

@@ -69,9 +69,9 @@ def panel_report(request):
 
 def _pdf_response(context: dict, today: datetime.date) -> HttpResponse:
     try:
-        # WeasyPrint loads Pango as it is imported: a server without Pango still serves every page but this.
+        # WeasyPrint loads Pango as it is imported: a server without it still serves every page but this one.
         from .. import pdf
-    except OSError:
+    except (OSError, ImportError):
         return HttpResponse(NO_PDF, status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
         pdf.render_pdf("tracker/panel_report_pdf.html", {**context, "pdf": True}), content_type="application/pdf"
