@@ -320,6 +320,8 @@ LOGGING = {
     "loggers": {
         # django-axes logs every sign-out at INFO; its warnings (lockouts) still show. Sign-ins are logged by us.
         "axes": {"level": "WARNING"},
+        # WeasyPrint (the panel report's PDF) tells every step of each rendering at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
         # Our request line already carries each 4xx (with a refusal's reason); errors still come through here.
         "django.request": {"level": "ERROR"},
         # A bad Host header is someone else's mistake: one warning line, not an error with a traceback.

@@ -80,6 +80,7 @@ MATRIX = {
     "tracker:action-return": Form({"reviewer"}, "submitted_action"),
     "tracker:action-withdraw": Form({"lead"}, "open_action"),
     "tracker:action-withdraw-check": Check({"lead"}, "open_action"),
+    "tracker:action-public-summary": Form({"lead", "reviewer"}, "open_action"),
     "tracker:extension-request": Form({"owner", "lead"}, "open_action"),
     "tracker:extension-decide": Form({"lead"}, "extension"),
     "tracker:inspection-list": Page(),
@@ -94,6 +95,7 @@ MATRIX = {
     "tracker:finding-discharge": Form({"reviewer"}, "ready_finding", empty_post=302),
     "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
+    "tracker:finding-public-summary": Form({"lead", "reviewer"}, "finding"),
     "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
     # People: administrators change them; auditors, who read everything, read them (tests/test_people_pages.py).
     "tracker:people-list": Page(allowed={"administrator", "auditor"}, no_role=(403, 405)),

@@ -62,7 +62,8 @@ def test_list_query_count_is_pinned(signed_in, lead, django_assert_num_queries):
 
 def test_export_query_count_is_pinned(signed_in, lead, django_assert_num_queries):
     build_actions(5, mine=lead)
-    # session, user, the user's permissions, its groups' permissions, the actions with their drift,
-    # and the session saved again (savepoint, update, release) to push back its idle expiry.
+    # session, user, the user's permissions, its groups' permissions, the actions with their drift, latest
+    # note and sign-off (subqueries of that one query), and the session saved again (savepoint, update,
+    # release) to push back its idle expiry.
     with django_assert_num_queries(8):
         get_export(signed_in, "/actions/?format=csv")

@@ -26,6 +26,7 @@ def build_story(action, owner, lead, reviewer, rounds: int) -> None:
         services.edit_action(action, by=lead, reason="Rename", title=f"Title {n}")
         services.submit_for_sign_off(action, by=owner)
         services.return_action(action, by=reviewer, comment=f"Return {n}")
+        services.write_public_summary(action.finding, action=action, by=lead, text=f"Summary {n}")
 
 
 def count_queries(client, user, action) -> int:
@@ -57,6 +58,7 @@ def test_action_page_queries_are_pinned(client, owner, lead, reviewer):
     # 1 session, 2 user, 3-4 the viewer's permissions (own and through groups),
     # 5 the action with its finding, inspection, owner and theme, 6-9 its
     # progress notes, evidence, sign-offs and extension requests (prefetched),
-    # 10 its history, 11 the owners named in that history, 12-14 the session
-    # saved again (savepoint, update, release) to push back its idle expiry.
-    assert count_queries(client, owner, action) == 14
+    # 10 its history, 11 the owners named in that history, 12 its public summaries
+    # with their writers, 13-15 the session saved again (savepoint, update,
+    # release) to push back its idle expiry.
+    assert count_queries(client, owner, action) == 15

@@ -34,6 +34,7 @@ def grow(data, times: int) -> None:
                 action, by=reviewer, comment="More"
             )
         services.record_progress(viewed_action, by=owner, note=f"Viewed note {n}")
+        services.write_public_summary(viewed_finding, action=viewed_action, by=lead, text=f"Summary {n}")
         request = services.request_extension(
             viewed_action,
             by=owner,

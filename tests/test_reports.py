@@ -287,9 +287,10 @@ def test_public_version_names_no_staff(client, names, plan):
     assert "This is the public version." in html
     assert 'href="/reports/panel/?inspection=peel-2016"' in html
     assert '<input type="hidden" name="public" value="1">' in html
-    # The same facts as the staff version, without the names.
-    assert "Trainer off sick: new dates sought." in html
-    assert "Retrain call handlers in THRIVE" in html
+    # Only counts and what someone chose to publish: no progress note, no action written for internal use.
+    assert "Trainer off sick: new dates sought." not in html
+    assert "Retrain call handlers in THRIVE" not in html
+    assert f'id="rag-{plan.pk}-red">2<' in html
 
 
 def test_panel_report_covers_the_latest_inspection_until_asked_for_another(client, names, plan, today):

@@ -42,6 +42,7 @@ from .models import (
     Judgement,
     Notification,
     ProgressUpdate,
+    PublicSummary,
     RegisterEntry,
     ReminderSent,
     SignOff,
@@ -431,6 +432,15 @@ class ProgressUpdateAdmin(ReadOnlyAdmin):
     list_filter = ["status_to"]
     list_select_related = ["action", "author"]
     search_fields = ["note", "action__title"]
+
+
+@admin.register(PublicSummary)
+class PublicSummaryAdmin(ReadOnlyAdmin):
+    """Append-only, as progress notes are: a newer summary replaces an older one in the report."""
+
+    list_display = ["finding", "action", "written_by", "written_at"]
+    list_select_related = ["finding", "action", "written_by"]
+    search_fields = ["text", "finding__reference", "action__title"]
 
 
 @admin.register(Evidence)

@@ -428,6 +428,16 @@ class EmailSettingsForm(TrackerForm):
     )
 
 
+class PublicSummaryForm(TrackerForm):
+    text = text_area(
+        "Public summary",
+        help_text="Published as you write it, in the panel's public report. Write it for the public: "
+        "name no victims, witnesses or officers.",
+        rows=5,
+        missing="Enter a public summary",
+    )
+
+
 class DischargeForm(TrackerForm):
     comment = text_area("Comment", required=False, help_text="Recorded with the discharge.")
 

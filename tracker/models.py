@@ -725,6 +725,35 @@ class ProgressUpdate(models.Model):
         return f"Note on {self.action} by {self.author}"
 
 
+class PublicSummary(models.Model):
+    """What the panel's public report says of a finding, or of one of its actions, in words chosen to be published.
+
+    Only an improvement lead or a PCC reviewer writes one, and writing it is their approval to publish it:
+    progress notes are internal and never published. Append-only: a newer summary replaces an older one in
+    the report, and the older ones stay as the record of what was said when.
+    """
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="public_summaries")
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, null=True, blank=True, related_name="public_summaries")
+    text = models.TextField()
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        ordering = ["finding", "written_at", "pk"]
+        verbose_name_plural = "public summaries"
+        indexes = [
+            # The panel report's latest public update of each finding (its own or one of its actions').
+            models.Index(fields=["finding", "written_at"], name="publicsummary_finding_written"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="publicsummary_text_required"),
+        ]
+
+    def __str__(self):
+        return f"Public summary of {self.action or self.finding} by {self.written_by}"
+
+
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.action_id}/{filename}"
 

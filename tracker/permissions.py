@@ -332,6 +332,17 @@ def require_record_pcc_response(user) -> None:
 can_record_pcc_response = boolean_form(require_record_pcc_response)
 
 
+def require_publish_summary(user, finding: Finding | None = None) -> None:
+    """Write a public summary of a finding or an action: writing it approves it for the public report."""
+    _refuse_unless(
+        is_lead(user) or is_reviewer(user),
+        "Only an improvement lead or a PCC reviewer can write a public summary: it is published as written.",
+    )
+
+
+can_publish_summary = boolean_form(require_publish_summary)
+
+
 def require_review_queue(user) -> None:
     _refuse_unless(is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
 

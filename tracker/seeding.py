@@ -211,6 +211,8 @@ def tell(action: Action, step: list, people: dict[str, User], today: datetime.da
         services.return_action(action, by=reviewer, comment=args[0])
     elif verb == "withdraw":
         services.withdraw_action(action, by=lead, reason=args[0])
+    elif verb == "publish":
+        services.write_public_summary(action.finding, action=action, by=lead, text=args[0])
     else:
         raise ValueError(f"Unknown step {verb!r} in the demo plan.")
 

@@ -34,6 +34,7 @@ from .models import (
     Inspection,
     Judgement,
     ProgressUpdate,
+    PublicSummary,
     RegisterEntry,
     SignOff,
     Theme,
@@ -563,6 +564,21 @@ def record_progress(action: Action, *, by: User, note: str, move_to: str = "") -
     update = _write_note(action, by=by, note=note, status_from=action.status, status_to=move_to)
     _move(action, move_to, by=by, reason=note, extra_fields=("last_progress_at",))
     return update
+
+
+@transaction.atomic
+@clock.at_one_moment
+def write_public_summary(finding: Finding, *, by: User, text: str, action: Action | None = None) -> PublicSummary:
+    """A summary for the panel's public report, of the finding or of one of its actions: published as written."""
+    finding = _lock(Finding, finding.pk)
+    permissions.require_publish_summary(by, finding)
+    if action is not None and action.finding_id != finding.pk:
+        raise ActionRefused("That action belongs to another finding.")
+    if not text.strip():
+        raise ActionRefused("Write the public summary.")
+    return PublicSummary.objects.create(
+        finding=finding, action=action, text=text.strip(), written_by=by, written_at=clock.now()
+    )
 
 
 @transaction.atomic

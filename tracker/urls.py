@@ -21,6 +21,7 @@ urlpatterns = [
     path("actions/<int:pk>/return/", actions.action_return, name="action-return"),
     path("actions/<int:pk>/withdraw/", actions.action_withdraw, name="action-withdraw"),
     path("actions/<int:pk>/withdraw/check/", actions.action_withdraw_check, name="action-withdraw-check"),
+    path("actions/<int:pk>/public-summary/", actions.action_public_summary, name="action-public-summary"),
     path("actions/<int:pk>/extension/", actions.extension_request, name="extension-request"),
     path("extensions/<int:pk>/decide/", actions.extension_decide, name="extension-decide"),
     # Inspections and findings
@@ -36,6 +37,7 @@ urlpatterns = [
     path("findings/<int:pk>/discharge/", findings.finding_discharge, name="finding-discharge"),
     path("findings/<int:pk>/discharge/check/", findings.finding_discharge_check, name="finding-discharge-check"),
     path("findings/<int:pk>/register/", findings.finding_register, name="finding-register"),
+    path("findings/<int:pk>/public-summary/", findings.finding_public_summary, name="finding-public-summary"),
     # Multi-factor sign-in (tracker/mfa.py)
     path("account/second-factor/", account.second_factor, name="second-factor"),
     path("account/second-factor/recovery/", account.second_factor_recovery, name="second-factor-recovery"),

@@ -241,7 +241,11 @@ def export_rows(page: dict, body: bytes) -> int | None:
     if page.get("kind") == "list":
         return max(body.count(b"<tr") - body.count(b"<thead"), 0)
     if "format=csv" in page["path"]:
-        return body.count(b"\r\n") - 1
+        import csv
+        import io
+
+        # Notes and descriptions may hold line breaks of their own: count records, not lines.
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8-sig")))) - 1
     if "format=xlsx" in page["path"]:
         import io
 

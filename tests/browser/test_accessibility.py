@@ -110,6 +110,7 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/findings/{finding}/actions/new/", errors=True),
         Visit(f"/findings/{finding}/edit/", errors=True, clear=["Reference", "Text"]),
         Visit(f"/findings/{finding}/register/", errors=True),
+        Visit(f"/actions/{pk}/public-summary/", errors=True),
         Visit(f"/inspections/{slug}/findings/new/", errors=True),
         Visit("/inspections/new/", errors=True),
         Visit(f"/inspections/{slug}/edit/", errors=True, clear=["Title", "Slug"]),
@@ -132,6 +133,7 @@ def reviewer_pages(demo) -> list[Visit]:
             check_page=f"/actions/{pk}/sign-off/check/",
         ),
         Visit(f"/findings/{ready}/discharge/", check_page=f"/findings/{ready}/discharge/check/"),
+        Visit(f"/findings/{demo.open_finding.pk}/public-summary/", errors=True),
         Visit(f"/inspections/{slug}/response/", errors=True, fill={"Link to the published response": "not a link"}),
         Visit("/inspections/new/", status=403),
     ]

@@ -35,4 +35,5 @@ def action_page(action: Action, today: datetime.date) -> dict:
         "evidence": evidence,
         "has_evidence": bool(evidence),
         "timeline": action_timeline(action),
+        "public_summaries": list(action.public_summaries.select_related("written_by").order_by("-written_at", "-pk")),
     }

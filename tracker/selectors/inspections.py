@@ -69,4 +69,7 @@ def finding_page(finding: Finding, today: datetime.date) -> dict:
         "register_entries": list(finding.register_entries.all()),
         "discharge": finding.sign_offs.select_related("decided_by").first() if finding.is_discharged else None,
         "suggestion": finding.suggested_due,
+        "public_summaries": list(
+            finding.public_summaries.select_related("written_by", "action").order_by("-written_at", "-pk")
+        ),
     }

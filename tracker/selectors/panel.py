@@ -6,7 +6,20 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Action, Finding, ProgressUpdate, Rag, RegisterEntry, RegisterStatus, SignOff, rag_q
+from ..models import (
+    Action,
+    Finding,
+    ProgressUpdate,
+    PublicSummary,
+    Rag,
+    RegisterEntry,
+    RegisterStatus,
+    SignOff,
+    outcome_counts,
+    overdue_q,
+    rag_q,
+    through,
+)
 
 S = Action.Status
 
@@ -48,6 +61,23 @@ def red_actions(actions, today: datetime.date) -> list[Action]:
     return red
 
 
+def finding_rows(chosen, today: datetime.date):
+    """Each finding of the chosen inspections with its actions done of total, overdue and drift, and its latest
+    public summary (its own or one of its actions'): the panel's question, in one query however many."""
+    latest = PublicSummary.objects.filter(finding=OuterRef("pk")).order_by("-written_at", "-pk")
+    return (
+        Finding.objects.filter(inspection__in=chosen)
+        .annotate(
+            **outcome_counts("actions"),
+            overdue_count=Count("actions", filter=through(overdue_q(today), "actions")),
+            drift_total=Coalesce(Sum("actions__drift"), 0),
+            public_update=Subquery(latest.values("text")[:1]),
+            public_update_at=Subquery(latest.values("written_at")[:1]),
+        )
+        .order_by("pk")
+    )
+
+
 def _unallocated(chosen):
     return Finding.objects.filter(
         ~Exists(Action.objects.filter(finding=OuterRef("pk"))), inspection__in=chosen
@@ -83,7 +113,8 @@ def _with_counts(inspection, row: dict, today: datetime.date) -> None:
     inspection.by_status = [(label, row.get(f"status_{value}", 0)) for value, label in S.choices]
     inspection.by_rag = [(rag.value, row.get(f"rag_{rag.value}", 0)) for rag in Rag]
     inspection.clock = inspection.response_clock(today)
-    inspection.red, inspection.unallocated, inspection.signed_off, inspection.register = [], [], [], []
+    inspection.findings_rows, inspection.red, inspection.unallocated = [], [], []
+    inspection.signed_off, inspection.register = [], []
 
 
 def panel_inspections(chosen, today: datetime.date, since: datetime.date) -> list:
@@ -102,6 +133,8 @@ def panel_inspections(chosen, today: datetime.date, since: datetime.date) -> lis
     counts = counts_by_inspection(Action.objects.filter(finding__inspection__in=chosen), today)
     for inspection in inspections:
         _with_counts(inspection, counts.get(inspection.pk, {}), today)
+    for finding in finding_rows(chosen, today):
+        by_pk[finding.inspection_id].findings_rows.append(finding)
     for action in red_actions(actions, today):
         by_pk[action.finding.inspection_id].red.append(action)
     for finding in _unallocated(chosen):

@@ -22,6 +22,7 @@ from ..forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
+    PublicSummaryForm,
     SignOffDecisionForm,
     SubmitForm,
     WithdrawForm,
@@ -30,6 +31,14 @@ from ..models import Action, Evidence, ExtensionRequest
 from ..selectors import actions as selected
 from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, show_refusal
 from .confirm import Answer, answers_key, ask, check_answers, kept_answers, refusal_with_answers
+
+NOTES_ARE_INTERNAL = (
+    "Progress notes are internal: they are never published. Write a public summary for the panel's public report."
+)
+SUMMARY_INTRO = (
+    "The panel's public report shows the latest public summary of each finding, or of one of its actions, "
+    "as written here: writing it approves it for publishing."
+)
 
 
 def get_action(request, pk: int) -> Action:
@@ -93,6 +102,8 @@ def _forms_for(user, action: Action) -> dict:
     version = {"version": action.version}
     if permissions.can_decide_sign_off(user, action):
         forms["sign_off_form"] = SignOffDecisionForm(initial=version, auto_id="sign-off-%s")
+    if permissions.can_publish_summary(user, action.finding):
+        forms["summary_form"] = PublicSummaryForm(auto_id="summary-%s")
     if permissions.can_withdraw(user, action):
         forms["withdraw_form"] = WithdrawForm(initial=version, auto_id="withdraw-%s")
     return forms
@@ -137,7 +148,27 @@ def action_progress(request, pk: int):
 
     form = ProgressForm(posted(request), action=action)
     return run_form(request, form, run) or form_page(
-        request, form, heading="Add a progress note", button="Add progress note", **about(action)
+        request,
+        form,
+        heading="Add a progress note",
+        button="Add progress note",
+        intro=NOTES_ARE_INTERNAL,
+        **about(action),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_public_summary(request, pk: int):
+    action = get_action(request, pk)
+    permissions.require_publish_summary(request.user, action.finding)
+
+    def run(data):
+        services.write_public_summary(action.finding, action=action, by=request.user, text=data["text"])
+        return "Public summary published in the panel's public report", action
+
+    form = PublicSummaryForm(posted(request))
+    return run_form(request, form, run) or form_page(
+        request, form, heading="Write a public summary", button="Publish summary", intro=SUMMARY_INTRO, **about(action)
     )
 
 

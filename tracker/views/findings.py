@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
-from ..forms import ActionCreateForm, DischargeForm, FindingForm, RegisterEntryForm
+from ..forms import ActionCreateForm, DischargeForm, FindingForm, PublicSummaryForm, RegisterEntryForm
 from ..models import Finding
 from ..selectors import inspections as selected
 from . import breadcrumbs_to, form_page, posted, run_form
+from .actions import SUMMARY_INTRO
 from .confirm import Answer, answers_key, ask, check_answers, kept_answers, refusal_with_answers
 from .inspections import get_inspection
 
@@ -48,6 +49,9 @@ def finding_detail(request, pk: int):
             "immediate_days": settings.TRACKER_IMMEDIATE_DAYS,
             "can_record_response": permissions.can_record_pcc_response(user),
             "can_update_register": permissions.can_manage_plan(user),
+            "summary_form": PublicSummaryForm(auto_id="summary-%s")
+            if permissions.can_publish_summary(user, finding)
+            else None,
             "nav": "inspections",
         },
     )
@@ -208,4 +212,27 @@ def finding_discharge_check(request, pk: int):
         refusal=refusal,
         heading="Check before you discharge this finding",
         **_discharge_page(finding),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finding_public_summary(request, pk: int):
+    finding = get_finding(request, pk)
+    permissions.require_publish_summary(request.user, finding)
+
+    def run(data):
+        services.write_public_summary(finding, by=request.user, text=data["text"])
+        return "Public summary published in the panel's public report", finding
+
+    form = PublicSummaryForm(posted(request))
+    crumbs = finding_crumbs(finding)
+    return run_form(request, form, run) or form_page(
+        request,
+        form,
+        heading="Write a public summary",
+        button="Publish summary",
+        caption=crumbs[-1][1],
+        cancel_url=crumbs[-1][0],
+        breadcrumbs=crumbs,
+        intro=SUMMARY_INTRO,
     )
