@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from ..forms import DateInputs, DateParts
 from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM, Rag
 from ..views import breadcrumbs_to
 
@@ -40,6 +41,23 @@ def is_checkbox_group(field) -> bool:
 @register.filter
 def is_checkbox(field) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_date_inputs(field) -> bool:
+    return isinstance(field.field.widget, DateInputs)
+
+
+@register.filter
+def first_input_in_error(field) -> str:
+    """The id the error summary links to: the field's input, its first radio or checkbox, or the first
+    date box in error."""
+    widget = field.field.widget
+    if isinstance(widget, DateInputs):
+        return f"{field.auto_id}_{DateParts.of(field.value()).boxes_in_error()[0]}"
+    if getattr(widget, "input_type", "") == "radio" or getattr(widget, "allow_multiple_selected", False):
+        return f"{field.auto_id}_0"
+    return field.auto_id
 
 
 @register.simple_tag
