@@ -67,3 +67,29 @@ def at_one_moment(function: Callable) -> Callable:
             return function(*args, **kwargs)
 
     return held
+
+
+# How a page names a day and a moment, the GOV.UK way: "7 December 2026", "3:05pm", "midday".
+
+
+def day_in_words(day: datetime.date) -> str:
+    """ "7 December 2026"; a moment is named by its day where the site's time zone is."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day) if timezone.is_aware(day) else day
+    return f"{day:%-d %B %Y}"
+
+
+def time_of_day(moment: datetime.datetime) -> str:
+    """ "3:05pm", "9am", "midday", "midnight", in the site's time zone."""
+    moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    if (moment.hour, moment.minute) == (12, 0):
+        return "midday"
+    if (moment.hour, moment.minute) == (0, 0):
+        return "midnight"
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{moment.hour % 12 or 12}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def moment_in_words(moment: datetime.datetime) -> str:
+    """ "7 December 2026, 3:05pm": a record's time in a table or a line of history."""
+    return f"{day_in_words(moment)}, {time_of_day(moment)}"

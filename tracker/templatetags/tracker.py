@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from .. import clock
 from ..forms import DateInputs, DateParts
 from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM, Rag
 from ..views import breadcrumbs_to
@@ -58,6 +59,18 @@ def first_input_in_error(field) -> str:
     if getattr(widget, "input_type", "") == "radio" or getattr(widget, "allow_multiple_selected", False):
         return f"{field.auto_id}_0"
     return field.auto_id
+
+
+@register.filter
+def moment_in_words(moment) -> str:
+    """ "7 December 2026, 3:05pm": how every page names a record's time (clock.moment_in_words)."""
+    return clock.moment_in_words(moment) if moment else ""
+
+
+@register.filter
+def time_of_day(moment) -> str:
+    """ "3:05pm", "midday" (clock.time_of_day)."""
+    return clock.time_of_day(moment) if moment else ""
 
 
 @register.simple_tag
