@@ -5,10 +5,11 @@ from django.urls import include, path
 from tracker import sso
 from tracker.forms import ChooseOwnPasswordForm
 from tracker.sign_in_throttle import refuse_when_paused
+from tracker.views.account import SignOutView
 
 urlpatterns = [
     path("accounts/login/", refuse_when_paused(sso.SignInView.as_view()), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     # Where a password reset link from the admin leads: the person chooses their own password.
     path(
         "accounts/reset/<uidb64>/<token>/",

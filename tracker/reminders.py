@@ -17,7 +17,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
-from . import permissions
+from . import clock, permissions
 from .models import Action, ExtensionRequest, ReminderSent, User, due_soon_q, inactive_q, overdue_q
 
 
@@ -69,7 +69,7 @@ def _owner_items(today: datetime.date, now: datetime.datetime) -> dict[User, lis
         elif action.is_due_soon(today):
             reasons.append(f"due {_date(action.due_date)}")
         if action.is_inactive(now):
-            reasons.append(f"no progress note for over {settings.TRACKER_INACTIVITY_DAYS} days")
+            reasons.append(f"no progress note for over {clock.counted(settings.TRACKER_INACTIVITY_DAYS, 'day')}")
         text = f"{action.title} ({action.finding.reference}): {', '.join(reasons)}"
         items[action.owner].append(Item(f"action:{action.pk}", text, action_path(action.pk)))
     return items

@@ -37,7 +37,7 @@ from ..models import (
 
 LIST_LIMIT = 10
 PROGRESS_LIMIT = 10
-INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
+INACTIVE_LABEL = f"No progress note for {clock.counted(settings.TRACKER_INACTIVITY_DAYS, 'day')}"
 RED_LIST_LIMIT = 10
 CLOCK_LIMIT = 10
 HISTORY_LIMIT = 20
@@ -71,10 +71,11 @@ def owner_section(user, today: datetime.date) -> dict:
     )
     mine = "tracker:action-mine"
     due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
+    soon_words = clock.counted((soon - today).days, "day")
     return {
         "rag_cards": [Card(rag.label, counts[rag], list_url(mine, rag=rag.value), rag.card_colour) for rag in Rag],
         "cards": [
-            Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
+            Card(f"Due in the next {soon_words}", counts["due_soon"], due_soon_url, "amber"),
             Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
             Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
             Card(INACTIVE_LABEL, counts["inactive"], list_url(mine, inactive=1), "amber"),

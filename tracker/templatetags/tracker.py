@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms, template
 from django.conf import settings
 from django.utils.formats import date_format
@@ -106,12 +104,13 @@ def response_deadline_days() -> int:
     return RESPONSE_DEADLINE_DAYS
 
 
-def duration_in_words(duration: datetime.timedelta) -> str:
-    """ "30 minutes", "1 hour", "1 hour and 30 minutes": how a page names a length of time."""
-    minutes = round(duration.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
-    return " and ".join(parts) or "less than a minute"
+duration_in_words = clock.duration_in_words
+
+
+@register.filter
+def days(n: int) -> str:
+    """ "1 day", "14 days": a number of days from a setting."""
+    return clock.counted(n, "day")
 
 
 @register.simple_tag

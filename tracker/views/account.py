@@ -1,7 +1,8 @@
-"""Multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security page."""
+"""Signing out; multi-factor sign-in's pages (tracker/mfa.py), and each person's own sign-in security page."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import LogoutView
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -11,6 +12,15 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from .. import mfa
 from ..forms import RecoveryCodeForm, SecondFactorCodeForm, TrackerForm
 from . import posted
+
+
+class SignOutView(LogoutView):
+    """Signs out (a POST), then the sign-in page says so: "You have signed out"."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out")  # kept past the ended session, for the next page
+        return response
 
 
 def _next(request) -> str:
