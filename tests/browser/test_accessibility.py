@@ -107,6 +107,8 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/actions/{pk}/extension/", errors=True),
         Visit(f"/actions/{pk}/submit/"),
         Visit(f"/findings/{finding}/actions/new/", errors=True),
+        # A half-typed date: only the month box in error.
+        Visit(f"/findings/{finding}/actions/new/", errors=True, fill={"Day": "31", "Year": "2027"}),
         Visit(f"/findings/{finding}/edit/", errors=True, clear=["Reference", "Text"]),
         Visit(f"/findings/{finding}/register/", errors=True),
         Visit(f"/inspections/{slug}/findings/new/", errors=True),
@@ -137,7 +139,11 @@ def reviewer_pages(demo) -> list[Visit]:
 
 
 def auditor_pages(demo) -> list[Visit]:
-    return [Visit(f"/actions/{demo.returned.pk}/"), Visit(f"/actions/{demo.returned.pk}/progress/", status=403)]
+    return [
+        Visit("/review/"),  # read-only
+        Visit(f"/actions/{demo.returned.pk}/"),
+        Visit(f"/actions/{demo.returned.pk}/progress/", status=403),
+    ]
 
 
 ROLE_PAGES = {
@@ -146,7 +152,7 @@ ROLE_PAGES = {
     "lead": lead_pages,
     "reviewer": reviewer_pages,
     "auditor": auditor_pages,
-    "admin": lambda demo: [Visit("/review/", status=403)],
+    "admin": lambda demo: [Visit("/review/")],  # read-only, as for an auditor
 }
 
 
@@ -190,8 +196,8 @@ def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
 
 
-# Not pages: the load balancers' health check (plain text) and evidence downloads (files).
-NOT_PAGES = {"tracker:healthz", "tracker:evidence-download"}
+# Not pages: the load balancers' health check (plain text), evidence downloads and the favicon (files).
+NOT_PAGES = {"tracker:healthz", "tracker:evidence-download", "tracker:favicon"}
 
 
 def test_every_page_of_the_site_is_in_the_check(demo):
