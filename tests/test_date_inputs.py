@@ -49,7 +49,8 @@ def test_the_due_date_is_three_labelled_boxes_in_one_fieldset(client, lead, find
 
     html = main_text(client.get(url(finding, "actions/new/")))
 
-    fieldset = re.search(r"<fieldset[^>]*>\s*<legend>Due date</legend>.*?</fieldset>", html, re.S).group(0)
+    legend = '<legend class="legend--as-label">Due date</legend>'
+    fieldset = re.search(rf"<fieldset[^>]*>\s*{legend}.*?</fieldset>", html, re.S).group(0)
     assert '<div class="hint" id="id_due_date_helptext">For example, 31 3 2027</div>' in fieldset
     for part, label in (("day", "Day"), ("month", "Month"), ("year", "Year")):
         assert f'<label class="date-input__label" for="id_due_date_{part}">{label}</label>' in fieldset
