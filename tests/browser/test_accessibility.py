@@ -196,8 +196,8 @@ def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
 
 
-# Not pages: the load balancers' health check (plain text), evidence downloads and the favicon (files).
-NOT_PAGES = {"tracker:healthz", "tracker:evidence-download", "tracker:favicon"}
+# Not pages: the load balancers' health check (plain text) and evidence downloads (files).
+NOT_PAGES = {"tracker:healthz", "tracker:evidence-download", "tracker:favicon"}  # the favicon: a file
 
 
 def test_every_page_of_the_site_is_in_the_check(demo):
