@@ -105,6 +105,19 @@ def test_a_wrong_date_says_what_is_wrong_and_marks_only_the_boxes_in_error(
     assert not Action.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "typed", ["²/3/2027", "1/3/²⁰²⁷", "1/3/0000", "1/3/99999999999999999999", "-1/3/2027", "1/٣/2027"]
+)
+def test_odd_characters_in_a_box_are_a_message_not_a_server_error(client, lead, owner, finding, typed):
+    client.force_login(lead)
+
+    response = new_action(client, finding, owner, typed)
+
+    assert response.status_code == 400
+    assert re.search(r"Due date must (be a real date|have a year of 4 numbers)", response.content.decode())
+    assert not Action.objects.exists()
+
+
 def test_the_error_summary_links_to_the_first_box_in_error_of_each_date(client, reviewer, inspection):
     client.force_login(reviewer)
     data = {**date_boxes("comments_invited", "3//2017"), **date_boxes("comments_received", "3/3/")}

@@ -142,7 +142,7 @@ class DateParts(NamedTuple):
         return cls("", "", "")
 
     def month_number(self) -> int | None:
-        if self.month.isdigit():
+        if _is_number(self.month):
             return int(self.month)
         return MONTH_NAMES.get(self.month.lower().rstrip("."))
 
@@ -160,9 +160,9 @@ class DateParts(NamedTuple):
         wrong = tuple(
             part
             for part, right in (
-                ("day", self.day.isdigit() and 1 <= int(self.day) <= 31),
+                ("day", _is_number(self.day) and 1 <= int(self.day) <= 31),
                 ("month", month is not None and 1 <= month <= 12),
-                ("year", self.year.isdigit()),
+                ("year", _is_number(self.year)),
             )
             if not right
         )
@@ -181,6 +181,11 @@ class DateParts(NamedTuple):
         (a real date the form refuses, such as one in the past)."""
         problem = self.problem()
         return problem[1] if problem else DATE_PARTS
+
+
+def _is_number(text: str) -> bool:
+    """Digits 0 to 9 only: not "²" or other characters Python calls digits, which int() refuses."""
+    return re.fullmatch(r"[0-9]{1,9}", text) is not None
 
 
 def one_value_date(text: str) -> datetime.date | None:
