@@ -166,6 +166,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["tracker.formats"]  # dates shown as "7 December 2026" (tracker/formats/en_GB)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

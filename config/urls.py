@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import sso
@@ -8,7 +7,7 @@ from tracker.views import account
 
 urlpatterns = [
     path("accounts/login/", refuse_when_paused(sso.SignInView.as_view()), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", account.SignOutView.as_view(), name="logout"),
     # Forgotten passwords (tracker/views/account.py), and where a reset link from an administrator leads too:
     # the person chooses their own password.
     path("accounts/password-reset/", account.ForgottenPasswordView.as_view(), name="password_reset"),

@@ -57,3 +57,14 @@ def discharge_on_the_site(client, finding, comment: str = ""):
     assert answered.status_code == 302, answered.content.decode()
     assert answered.url == url(finding, "discharge/check/")
     return client.post(answered.url)
+
+
+def date_boxes(name: str, value) -> dict:
+    """A date field as its form posts it: the day, month and year boxes (tracker.forms.DateInputs).
+
+    `value`: a date, or the boxes as typed, "30/2/2027" (a part left out, "/2/2027", is a box left empty)."""
+    if isinstance(value, str):
+        day, month, year = value.split("/")
+    else:
+        day, month, year = value.day, value.month, value.year
+    return {f"{name}_day": str(day), f"{name}_month": str(month), f"{name}_year": str(year)}

@@ -66,6 +66,7 @@ class Special:
 MATRIX = {
     "tracker:home": Page(no_role=(200, 405)),  # explains to someone with no role whom to ask
     "tracker:healthz": Special(dict.fromkeys(ROLES, (200, 405))),
+    "tracker:favicon": Special(dict.fromkeys(ROLES, (301, 405))),  # to the static file, for everyone
     "tracker:action-list": Page(),
     "tracker:action-mine": Page(),
     "tracker:action-detail": Page("open_action"),
@@ -96,7 +97,8 @@ MATRIX = {
     "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:finding-public-summary": Form({"lead", "reviewer"}, "finding"),
-    "tracker:review-queue": Page(allowed={"reviewer"}, no_role=(403, 405)),
+    # The PCC's office works the queue; an auditor reads it (tests/test_small_things.py: no decision links).
+    "tracker:review-queue": Page(allowed={"reviewer", "auditor"}, no_role=(403, 405)),
     # People: administrators change them; auditors, who read everything, read them (tests/test_people_pages.py).
     "tracker:people-list": Page(allowed={"administrator", "auditor"}, no_role=(403, 405)),
     "tracker:person-detail": Page("person", allowed={"administrator", "auditor"}, no_role=(403, 405)),

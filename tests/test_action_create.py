@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.pages import ready_to_discharge, url
+from tests.pages import date_boxes, ready_to_discharge, url
 from tracker import services
 from tracker.models import Action
 
@@ -20,7 +20,7 @@ def action_data(owner_user, **changes):
         "title": "Dip-sample supervisors' reviews every month",
         "description": "",
         "owner": owner_user.pk,
-        "due_date": due.isoformat(),
+        **date_boxes("due_date", due),
         **changes,
     }
 
@@ -51,8 +51,8 @@ def test_lead_sees_the_create_action_form(client, lead, owner, finding):
     [
         ({"title": ""}, "Enter a title"),
         ({"owner": ""}, "Choose an owner"),
-        ({"due_date": "30/02/2027"}, "Enter a real date"),
-        ({"due_date": "2020-01-01"}, "Enter a due date in the future"),
+        (date_boxes("due_date", "30/02/2027"), "Due date must be a real date"),
+        (date_boxes("due_date", "1/1/2020"), "Enter a due date in the future, or today&#x27;s date"),
     ],
 )
 def test_bad_action_input_is_explained_and_nothing_saved(client, lead, owner, finding, change, message):

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests import evidence_files, factories
+from tests.pages import date_boxes
 from tests.workflow import decide_on_the_site, withdraw_on_the_site
 from tracker import services
 from tracker.models import Action, Evidence, ExtensionRequest, ProgressUpdate, SignOff
@@ -314,10 +315,10 @@ def test_withdraw_needs_a_reason(client, owner, lead):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"proposed_date": "", "reason": "More time"}, "Enter the new due date you are asking for"),
-        ({"proposed_date": "31/02/2027", "reason": "More time"}, "Enter a real date"),
-        ({"proposed_date": "2020-01-01", "reason": "More time"}, "must be after the current one"),
-        ({"proposed_date": "2099-01-01", "reason": ""}, "Enter why more time is needed"),
+        ({**date_boxes("proposed_date", "//"), "reason": "More time"}, "Enter the new due date you are asking for"),
+        ({**date_boxes("proposed_date", "31/02/2027"), "reason": "More time"}, "New due date must be a real date"),
+        ({**date_boxes("proposed_date", "1/1/2020"), "reason": "More time"}, "must be after the current one"),
+        ({**date_boxes("proposed_date", "1/1/2099"), "reason": ""}, "Enter why more time is needed"),
     ],
 )
 def test_extension_request_refuses_bad_input(client, owner, data, message):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories
+from tests.pages import date_boxes
 from tracker import services
 from tracker.models import Action, Finding, RegisterEntry
 
@@ -137,9 +138,9 @@ def test_the_pcc_office_records_an_explanation_for_each_recommendation(client, r
     response = client.post(
         url,
         {
-            "comments_invited": "2017-03-03",
-            "comments_received": "2017-03-20",
-            "response_published": "2017-04-10",
+            **date_boxes("comments_invited", "3/3/2017"),
+            **date_boxes("comments_received", "20/3/2017"),
+            **date_boxes("response_published", "10/4/2017"),
             f"explanation_{recommendation.pk}": "A control room audit runs monthly; THRIVE refresher for all staff.",
         },
     )
@@ -182,7 +183,11 @@ def test_a_lead_records_the_inspectorates_status_beside_the_forces_own(client, l
 
     response = client.post(
         reverse("tracker:finding-register", args=[finding.pk]),
-        {"date": "2018-03-13", "status": "being-progressed", "comment": "Action plan created; control room revisit."},
+        {
+            **date_boxes("date", "13/3/2018"),
+            "status": "being-progressed",
+            "comment": "Action plan created; control room revisit.",
+        },
     )
 
     assert response.status_code == 302
@@ -192,16 +197,16 @@ def test_a_lead_records_the_inspectorates_status_beside_the_forces_own(client, l
     page = client.get(reverse("tracker:finding-detail", args=[finding.pk])).content.decode()
     assert "Being progressed" in page and "Awaiting allocation" in page
     report = client.get("/reports/panel/").content.decode()
-    assert "8771" in report and "Being progressed, 13 Mar 2018" in report
+    assert "8771" in report and "Being progressed, 13 March 2018" in report
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "data",
     [
-        {"date": "2018-03-13", "status": ""},
-        {"date": "2018-02-30", "status": "complete"},
-        {"date": "2018-03-13", "status": "finished"},
+        {**date_boxes("date", "13/3/2018"), "status": ""},
+        {**date_boxes("date", "30/2/2018"), "status": "complete"},
+        {**date_boxes("date", "13/3/2018"), "status": "finished"},
     ],
 )
 def test_a_register_update_with_bad_input_is_refused_and_saves_nothing(client, lead, data):

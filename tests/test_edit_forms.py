@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.pages import date_boxes
 from tracker.forms import FindingForm, InspectionForm
 from tracker.models import Finding, Inspection
 
@@ -11,7 +12,13 @@ from tracker.models import Finding, Inspection
 @pytest.mark.django_db
 def test_validating_an_inspection_form_leaves_the_inspection_as_saved():
     inspection = factories.InspectionFactory(title="PEEL 2016", slug="peel-2016")
-    data = {"title": "Typed title", "slug": "typed-slug", "kind": "peel", "force": "Herts", "published": "2/3/2017"}
+    data = {
+        "title": "Typed title",
+        "slug": "typed-slug",
+        "kind": "peel",
+        "force": "Herts",
+        **date_boxes("published", "2/3/2017"),
+    }
 
     form = InspectionForm(data, instance=inspection)
 
@@ -35,7 +42,13 @@ def test_validating_a_finding_form_leaves_the_finding_as_saved():
 def test_a_refused_inspection_edit_shows_the_saved_name_in_the_page_links(client, lead):
     inspection = factories.InspectionFactory(title="PEEL 2016", slug="peel-2016")
     client.force_login(lead)
-    data = {"title": "Typed title", "slug": "typed-slug", "kind": "peel", "force": "Herts", "published": "not a date"}
+    data = {
+        "title": "Typed title",
+        "slug": "typed-slug",
+        "kind": "peel",
+        "force": "Herts",
+        **date_boxes("published", "not/a/date"),
+    }
 
     response = client.post(reverse("tracker:inspection-edit", args=[inspection.slug]), data)
 

@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tests import factories
+from tests.pages import date_boxes
 from tests.test_access import MATRIX, Form
 from tests.workflow import S, action_in
 
@@ -84,11 +85,11 @@ def test_a_new_action_sent_empty_asks_for_a_title_an_owner_and_a_due_date(client
 def test_a_due_date_in_the_past_asks_for_one_in_the_future(client, lead, owner):
     finding = factories.FindingFactory()
     client.force_login(lead)
-    data = {"title": "Audit", "owner": owner.pk, "due_date": "2020-01-01"}
+    data = {"title": "Audit", "owner": owner.pk, **date_boxes("due_date", "1/1/2020")}
 
     page = client.post(f"/findings/{finding.pk}/actions/new/", data).content.decode()
 
-    assert ("id_due_date", "Enter a due date in the future, or today&#x27;s date") in summary_messages(page)
+    assert ("id_due_date_day", "Enter a due date in the future, or today&#x27;s date") in summary_messages(page)
 
 
 @pytest.mark.django_db

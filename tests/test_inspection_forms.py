@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from tests import factories
-from tests.pages import NO_DEADLINE, detail_url, main_text
+from tests.pages import NO_DEADLINE, date_boxes, detail_url, main_text
 from tracker.models import Inspection
 
 # Some tests reach their users through request.getfixturevalue, which pytest-django cannot see.
@@ -20,7 +20,7 @@ NEW_INSPECTION = {
     "slug": "herts-peel-2023",
     "kind": "peel",
     "force": "Hertfordshire Constabulary",
-    "published": "14/03/2024",
+    **date_boxes("published", "14/03/2024"),
     "link": "https://hmicfrs.justiceinspectorates.gov.uk/publication-html/peel-2023-25-hertfordshire/",
     "overall_grade": "good",
 }
@@ -65,12 +65,16 @@ def test_only_a_lead_can_add_an_inspection(client, request, role):
     ("change", "field", "message"),
     [
         ({"title": ""}, "title", "Enter the report&#x27;s title"),
-        ({"published": "31/02/2024"}, "published", "Enter a real date, for example 31/03/2027"),
-        ({"published": ""}, "published", "Enter the date the report was published"),
+        (date_boxes("published", "31/02/2024"), "published", "Date published must be a real date"),
+        (date_boxes("published", "//"), "published", "Enter the date the report was published"),
         ({"slug": "not a slug!"}, "slug", "Enter a short name of lower-case letters, numbers and hyphens only"),
         ({"slug": "herts-peel-2016"}, "slug", "Another inspection already has this address: choose another"),
         ({"link": "not a web address"}, "link", "Enter a web address"),
-        ({"published": "02/03/2017", "overall_grade": "adequate"}, "overall_grade", "was not a grade for reports"),
+        (
+            {**date_boxes("published", "02/03/2017"), "overall_grade": "adequate"},
+            "overall_grade",
+            "was not a grade for reports",
+        ),
     ],
 )
 def test_bad_inspection_input_is_explained_and_nothing_saved(client, lead, inspection, change, field, message):
@@ -94,7 +98,7 @@ def test_lead_edits_an_inspection_and_only_changes_are_saved(client, lead, inspe
         "slug": "herts-peel-2016-effectiveness",
         "kind": "peel",
         "force": inspection.force,
-        "published": "2017-03-02",
+        **date_boxes("published", "2/3/2017"),
         "link": "",
         "overall_grade": "requires_improvement",
     }
@@ -116,7 +120,10 @@ def test_edit_form_is_prefilled(client, lead, inspection):
     response = client.get(f"/inspections/{inspection.slug}/edit/")
 
     assert response.status_code == 200
-    assert 'value="2017-03-02"' in response.content.decode()
+    html = response.content.decode()
+    assert 'name="published_day" type="text" inputmode="numeric" value="2"' in html
+    assert 'name="published_month" type="text" inputmode="numeric" value="3"' in html
+    assert 'name="published_year" type="text" inputmode="numeric" value="2017"' in html
 
 
 def test_bad_edit_is_explained_and_nothing_saved(client, lead, inspection):
@@ -124,11 +131,11 @@ def test_bad_edit_is_explained_and_nothing_saved(client, lead, inspection):
 
     response = client.post(
         f"/inspections/{inspection.slug}/edit/",
-        {"title": "", "slug": "renamed", "kind": "peel", "force": "Herts", "published": "2017-13-01"},
+        {"title": "", "slug": "renamed", "kind": "peel", "force": "Herts", **date_boxes("published", "1/13/2017")},
     )
 
     assert response.status_code == 400
-    assert "Enter a real date" in response.content.decode()
+    assert "Date published must be a real date" in response.content.decode()
     inspection.refresh_from_db()
     assert inspection.slug == "herts-peel-2016"
     assert inspection.force == "Hertfordshire Constabulary"
@@ -155,9 +162,9 @@ def test_editing_is_not_found_without_a_role(client, nobody, inspection):
 # The PCC response -------------------------------------------------------------------------
 
 RESPONSE = {
-    "comments_invited": "2017-03-03",
-    "comments_received": "2017-03-20",
-    "response_published": "2017-04-10",
+    **date_boxes("comments_invited", "3/3/2017"),
+    **date_boxes("comments_received", "20/3/2017"),
+    **date_boxes("response_published", "10/4/2017"),
     "response_link": "https://www.hertscommissioner.gov.uk/hmicfrs-responses",
 }
 
@@ -185,15 +192,18 @@ def test_response_form_is_prefilled(client, reviewer):
     response = client.get(f"/inspections/{inspection.slug}/response/")
 
     assert response.status_code == 200
-    assert 'value="2017-03-03"' in response.content.decode()
+    assert 'name="comments_invited_day" type="text" inputmode="numeric" value="3"' in response.content.decode()
     assert NO_DEADLINE in response.content.decode()
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"comments_received": "2017-03-01"}, "The comments cannot be received before they were invited"),
-        ({"response_published": "yesterday"}, "Enter a real date"),
+        (date_boxes("comments_received", "1/3/2017"), "The comments cannot be received before they were invited"),
+        (
+            date_boxes("response_published", "yesterday/4/2017"),
+            "Date the PCC&#x27;s response was published must be a real date",
+        ),
         ({"response_link": "nowhere"}, "Enter a web address"),
     ],
 )
@@ -204,7 +214,7 @@ def test_bad_response_is_explained_and_nothing_saved(client, reviewer, inspectio
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert "2017-03-03" in response.content.decode()
+    assert 'name="comments_invited_year" type="text" inputmode="numeric" value="2017"' in response.content.decode()
     inspection.refresh_from_db()
     assert inspection.comments_invited is None
 

@@ -57,14 +57,14 @@ def test_reviewer_sees_the_queue(client, reviewer):
     assert "Nothing is waiting for sign-off." in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["owner", "lead", "auditor", "nobody"])
-def test_only_the_pcc_office_sees_the_queue(client, request, role):
+@pytest.mark.parametrize("role", ["owner", "lead", "nobody"])
+def test_only_the_pcc_office_and_auditors_see_the_queue(client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     response = client.get("/review/")
 
     assert response.status_code == 403
-    assert "Only the PCC&#x27;s office can see the sign-off queue." in response.content.decode()
+    assert "Only the PCC&#x27;s office and auditors can see the sign-off queue." in response.content.decode()
 
 
 def test_queue_lists_submitted_actions_oldest_submission_first(client, reviewer, owner, other_owner):

@@ -19,7 +19,7 @@ def published_days_ago(days: int, title: str):
 
 def clock_rows(page: str) -> int:
     table = page.split("<caption>Section 55 response clocks</caption>", 1)[1].split("</table>", 1)[0]
-    return table.count('<th scope="row">')
+    return table.count('<th scope="row"')
 
 
 def dashboard(client, reviewer) -> str:

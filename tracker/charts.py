@@ -209,9 +209,9 @@ def _gridlines(frame: Frame) -> SafeString:
 def _dates(frame: Frame) -> SafeString:
     """The first date under the left end of the axis and, if later, the last under the right."""
     label = '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>'
-    dates = format_html(label, LEFT, frame.axis_y + 20, "start", TEXT_COLOUR, f"{frame.start:%-d %b %Y}")
+    dates = format_html(label, LEFT, frame.axis_y + 20, "start", TEXT_COLOUR, f"{frame.start:%-d %B %Y}")
     if frame.end > frame.start:
-        dates += format_html(label, WIDTH - RIGHT, frame.axis_y + 20, "end", TEXT_COLOUR, f"{frame.end:%-d %b %Y}")
+        dates += format_html(label, WIDTH - RIGHT, frame.axis_y + 20, "end", TEXT_COLOUR, f"{frame.end:%-d %B %Y}")
     return dates
 
 

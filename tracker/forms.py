@@ -1,10 +1,13 @@
 """One form per service, each rendered the GOV.UK way by the tracker's form renderer."""
 
+import calendar
 import copy
+import datetime
 import logging
 import re
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pypdf
 from django import forms
@@ -22,13 +25,6 @@ from . import people, permissions
 from .models import OGL_ATTRIBUTION, Action, Finding, Grade, Inspection, Rag, RegisterStatus, Theme, User
 from .permissions import possible_owners
 from .services import PROGRESS_MOVES
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class TrackerFormRenderer(DjangoTemplates):
@@ -108,18 +104,201 @@ class TrackerModelForm(TrackerFormMixin, forms.ModelForm):
         super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
 
 
-def date_field(label: str, *, required: bool = True, help_text: str = "", missing: str = "") -> forms.DateField:
-    """`missing`: the message when a required date is not given, naming the date ("Enter the due date")."""
-    return forms.DateField(
+# Dates, the GOV.UK way: a day, a month and a year box ----------------------------------------
+
+DATE_PARTS = ("day", "month", "year")
+MONTH_NAMES = {
+    name: number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number].lower(), calendar.month_abbr[number].lower())
+}
+# A date given as one value, as the dashboards' links to the action list give it (?due_from=2026-12-07).
+ONE_VALUE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y"]
+
+
+class DateParts(NamedTuple):
+    """A date as typed in the three boxes, each part stripped of spaces."""
+
+    day: str
+    month: str
+    year: str
+
+    @classmethod
+    def of(cls, value) -> "DateParts":
+        """The boxes' values for a date, for the parts typed, or for a date given as one value."""
+        if isinstance(value, DateParts):
+            return value
+        if isinstance(value, str):
+            value = one_value_date(value) or None
+        if isinstance(value, datetime.date):
+            return cls(str(value.day), str(value.month), str(value.year))
+        return cls("", "", "")
+
+    def month_number(self) -> int | None:
+        if _is_number(self.month):
+            return int(self.month)
+        return MONTH_NAMES.get(self.month.lower().rstrip("."))
+
+    def problem(self) -> tuple[str, tuple[str, ...]] | None:
+        """What is wrong with the date typed, and which boxes are wrong, by GOV.UK's order of priority:
+        ("missing", the empty boxes) when some but not all are given; ("year", ("year",)) for a year not
+        of four digits; ("real", the boxes that cannot be right, or all three for a day the month has not).
+        None when the date is real, or when no box is given (a missing date is the field's to judge)."""
+        missing = tuple(part for part in DATE_PARTS if not getattr(self, part))
+        if len(missing) == 3:
+            return None
+        if missing:
+            return "missing", missing
+        month = self.month_number()
+        wrong = tuple(
+            part
+            for part, right in (
+                ("day", _is_number(self.day) and 1 <= int(self.day) <= 31),
+                ("month", month is not None and 1 <= month <= 12),
+                ("year", _is_number(self.year)),
+            )
+            if not right
+        )
+        if wrong:
+            return "real", wrong
+        if len(self.year) != 4:
+            return "year", ("year",)
+        try:
+            datetime.date(int(self.year), month, int(self.day))
+        except ValueError:
+            return "real", DATE_PARTS
+        return None
+
+    def boxes_in_error(self) -> tuple[str, ...]:
+        """The boxes to mark when the field has an error: those the problem names, else all three
+        (a real date the form refuses, such as one in the past)."""
+        problem = self.problem()
+        return problem[1] if problem else DATE_PARTS
+
+
+def _is_number(text: str) -> bool:
+    """Digits 0 to 9 only: not "²" or other characters Python calls digits, which int() refuses."""
+    return re.fullmatch(r"[0-9]{1,9}", text) is not None
+
+
+def one_value_date(text: str) -> datetime.date | None:
+    for date_format in ONE_VALUE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text.strip(), date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+class DateInputs(forms.Widget):
+    """Three boxes, Day, Month and Year, in one fieldset whose legend is the field's label.
+
+    Each box is posted as `<name>_day`, `<name>_month`, `<name>_year`. With `one_value`, a date given
+    as the field's own name (a link: ?due_from=2026-12-07) is read when no box is.
+    """
+
+    template_name = "tracker/forms/date_inputs.html"
+    use_fieldset = True
+
+    def __init__(self, attrs=None, *, one_value: bool = False):
+        super().__init__(attrs)
+        self.one_value = one_value
+
+    def value_from_datadict(self, data, files, name):
+        parts = DateParts(*(str(data.get(f"{name}_{part}", "")).strip() for part in DATE_PARTS))
+        if self.one_value and not any(parts) and data.get(name):
+            return str(data.get(name))
+        return parts
+
+    def value_omitted_from_data(self, data, files, name):
+        names = [f"{name}_{part}" for part in DATE_PARTS] + ([name] if self.one_value else [])
+        return not any(key in data for key in names)
+
+    def use_required_attribute(self, initial):
+        return False  # a box left empty is the server's to explain, as the other boxes are kept
+
+    def id_for_label(self, id_):
+        return f"{id_}_day" if id_ else ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        attrs = context["widget"]["attrs"]
+        in_error = attrs.pop("aria-invalid", None) == "true"
+        parts = DateParts.of(value)
+        marked = parts.boxes_in_error() if in_error else ()
+        widths = {"day": 2, "month": 2, "year": 4}
+        context["widget"]["boxes"] = [
+            {
+                "name": f"{name}_{part}",
+                "id": f"{attrs['id']}_{part}" if attrs.get("id") else "",
+                "label": part.capitalize(),
+                "value": getattr(parts, part),
+                "width": widths[part],
+                "in_error": part in marked,
+            }
+            for part in DATE_PARTS
+        ]
+        return context
+
+
+class UkDateField(forms.Field):
+    """A date typed as day, month and year (tracker/forms/date_inputs.html), read the UK way round.
+
+    `called`: how a message names the date ("Due date must include a month"), the label unless given.
+    """
+
+    widget = DateInputs
+    default_error_messages = {"required": "Enter a date"}
+
+    def __init__(self, *, called: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.called = called or self.label or "The date"
+
+    def to_python(self, value):
+        if value is None or isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if (date := one_value_date(value)) is None:
+                raise forms.ValidationError(self._message("real"), code="invalid")
+            return date
+        parts = DateParts.of(value)
+        if not any(parts):
+            return None
+        if problem := parts.problem():
+            raise forms.ValidationError(self._message(*problem), code="invalid")
+        return datetime.date(int(parts.year), parts.month_number(), int(parts.day))
+
+    def _message(self, kind: str, parts: tuple[str, ...] = ()) -> str:
+        called = self.called[0].upper() + self.called[1:]
+        if kind == "missing":
+            return f"{called} must include a {' and '.join(parts)}"
+        if kind == "year":
+            return f"{called} must have a year of 4 numbers, for example 2027"
+        return f"{called} must be a real date"
+
+    def has_changed(self, initial, data):
+        try:
+            data = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return (initial or None) != data
+
+
+def date_field(
+    label: str, *, required: bool = True, help_text: str = "", missing: str = "", called: str = "", one_value=False
+) -> UkDateField:
+    """A date in three boxes. `missing`: the message when a required date is not given ("Enter a due date");
+    `called`: the date's name in other messages, the label unless given; `one_value`: a link may give
+    the date as one value (the filters)."""
+    return UkDateField(
         label=label,
         required=required,
-        widget=DateInput,
-        help_text=help_text or "For example, 31/03/2027",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"],
-        error_messages={
-            "invalid": "Enter a real date, for example 31/03/2027",
-            **({"required": missing} if missing else {}),
-        },
+        called=called,
+        widget=DateInputs(one_value=one_value),
+        help_text=help_text or "For example, 31 3 2027",
+        error_messages={"required": missing or f"Enter the {(called or label).lower()}"},
     )
 
 
@@ -499,7 +678,7 @@ class ActionEditForm(TrackerForm):
 
 
 class InspectionForm(TrackerModelForm):
-    published = date_field("Published", missing="Enter the date the report was published")
+    published = date_field("Published", missing="Enter the date the report was published", called="Date published")
     link = url_field("Link to the report")
 
     class Meta:
@@ -539,9 +718,15 @@ class InspectionForm(TrackerModelForm):
 
 
 class PccResponseForm(TrackerForm):
-    comments_invited = date_field("Chief constable's comments invited", required=False)
-    comments_received = date_field("Chief constable's comments received", required=False)
-    response_published = date_field("PCC response published", required=False)
+    comments_invited = date_field(
+        "Chief constable's comments invited", required=False, called="Date the comments were invited"
+    )
+    comments_received = date_field(
+        "Chief constable's comments received", required=False, called="Date the comments were received"
+    )
+    response_published = date_field(
+        "PCC response published", required=False, called="Date the PCC's response was published"
+    )
     response_link = url_field("Link to the published response")
 
     def __init__(self, *args, recommendations=(), **kwargs):
@@ -738,8 +923,8 @@ class ActionFilterForm(TrackerForm):
     )
     theme = forms.ModelChoiceField(label="Theme", required=False, queryset=Theme.objects.all(), empty_label="Any")
     kind = forms.ChoiceField(label="Finding kind", required=False, choices=[("", "Any"), *Finding.Kind.choices])
-    due_from = date_field("Due from", required=False)
-    due_to = date_field("Due by", required=False)
+    due_from = date_field("Due from", required=False, called="The start of the due range", one_value=True)
+    due_to = date_field("Due by", required=False, called="The end of the due range", one_value=True)
     overdue = forms.BooleanField(label="Only overdue actions", required=False)
 
     def __init__(self, *args, **kwargs):

@@ -13,7 +13,6 @@ the devices, refuses a code already used (a TOTP code once, a recovery code once
 
 import base64
 import io
-import math
 
 import django_otp
 import qrcode
@@ -27,7 +26,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import permissions
+from . import clock, permissions
 from .logs import log
 
 RECOVERY_CODES = 10
@@ -102,10 +101,8 @@ def _slowed_down(device) -> ValidationError | None:
     allowed, why = device.verify_is_allowed()
     if allowed or not why or "locked_until" not in why:
         return None
-    seconds = max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
-    return ValidationError(
-        f"Too many wrong codes: wait {seconds} second{'s' if seconds != 1 else ''} and try again.", code="throttled"
-    )
+    wait = clock.duration_in_words(why["locked_until"] - timezone.now())
+    return ValidationError(f"Too many wrong codes: wait {wait} and try again.", code="throttled")
 
 
 def _check(request, device, code: str, wrong: str):

@@ -344,10 +344,20 @@ can_publish_summary = boolean_form(require_publish_summary)
 
 
 def require_review_queue(user) -> None:
-    _refuse_unless(is_reviewer(user), "Only the PCC's office can see the sign-off queue.")
+    """The PCC's office works the queue; an auditor, who reads everything, may look at it and decides nothing
+    (can_decide_from_queue)."""
+    _refuse_unless(
+        is_reviewer(user) or is_read_only(user), "Only the PCC's office and auditors can see the sign-off queue."
+    )
 
 
 can_see_review_queue = boolean_form(require_review_queue)
+
+
+def can_decide_from_queue(user) -> bool:
+    """Whether the queue offers this person its "Review and decide" links: a PCC reviewer's, never an auditor's.
+    Each decision is still checked by require_decide_sign_off."""
+    return is_reviewer(user)
 
 
 # People: the admin, passwords and roles -------------------------------------------------------

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import notifications, permissions
+from . import clock, notifications, permissions
 from .models import (
     Action,
     ExtensionRequest,
@@ -118,7 +118,7 @@ def _owner_items(today: datetime.date, now: datetime.datetime) -> dict[User, lis
         elif action.is_due_soon(today):
             reasons.append(f"due {_date(action.due_date)}")
         if action.is_inactive(now):
-            reasons.append(f"no progress note for over {settings.TRACKER_INACTIVITY_DAYS} days")
+            reasons.append(f"no progress note for over {clock.counted(settings.TRACKER_INACTIVITY_DAYS, 'day')}")
         text = f"{action.title} ({action.finding.reference}): {', '.join(reasons)}"
         items[action.owner].append(Item(f"action:{action.pk}", text, action_path(action.pk)))
     return items

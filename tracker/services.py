@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from . import audit, bulk, clock, notifications, permissions
 from .models import (
@@ -91,7 +90,9 @@ class EditConflict(ActionRefused):
         self.action = action
         self.changes = changes
         who = f" by {latest.history_user}" if latest and latest.history_user else ""
-        when = f" at {timezone.localtime(latest.history_date):%-d %B %Y %H:%M}" if latest else ""
+        when = ""
+        if latest:
+            when = f" at {clock.time_of_day(latest.history_date)} on {clock.day_in_words(latest.history_date)}"
         what = "; ".join(changes) if changes else "its status or records changed"
         super().__init__(
             f"Someone else changed this action {self.KEPT[doing]} (last{who}{when}): {what}. {self.NEXT[doing]}"
@@ -680,7 +681,7 @@ def request_extension(action: Action, *, by: User, proposed_date: datetime.date,
     if not reason.strip():
         raise ActionRefused("Give the reason the action needs more time.")
     if proposed_date <= action.due_date:
-        raise ActionRefused(f"The new due date must be after the current one ({action.due_date:%d %B %Y}).")
+        raise ActionRefused(f"The new due date must be after the current one ({clock.day_in_words(action.due_date)}).")
     request = ExtensionRequest(
         action=action,
         proposed_date=proposed_date,
@@ -719,7 +720,8 @@ def decide_extension(request: ExtensionRequest, *, by: User, approve: bool, comm
         _save(
             action,
             by=by,
-            reason=f"Extension approved: due {request.proposed_date:%d %B %Y}" + (f". {comment}" if comment else ""),
+            reason=f"Extension approved: due {clock.day_in_words(request.proposed_date)}"
+            + (f". {comment}" if comment else ""),
             update_fields=["due_date", "drift"],
         )
     notifications.notify_extension_decided(request, by=by)

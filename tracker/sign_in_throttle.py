@@ -58,6 +58,9 @@ def refuse_when_paused(view):
             extra={"event": "sign_in_throttled", "client_address": address},
         )
         context = {
+            # Where the person was going (LoginRequiredMiddleware's ?next=): the sign-in link keeps it, and the
+            # sign-in view checks it is a page of this site before it sends anyone there.
+            "next": request.POST.get("next") or request.GET.get("next") or "",
             "wait": duration_in_words(wait),
             "window": duration_in_words(datetime.timedelta(minutes=settings.TRACKER_SIGN_IN_THROTTLE_MINUTES)),
         }

@@ -7,6 +7,7 @@ app_name = "tracker"
 urlpatterns = [
     path("", dashboards.home, name="home"),
     path("healthz", dashboards.healthz, name="healthz"),
+    path("favicon.ico", dashboards.favicon, name="favicon"),
     # Actions
     path("actions/", actions.action_list, name="action-list"),
     path("actions/mine/", actions.action_mine, name="action-mine"),

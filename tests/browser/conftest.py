@@ -10,6 +10,7 @@ rollback, so each test starts from the migrated database again, with the
 roles that migration 0002 makes.
 """
 
+import datetime
 import os
 
 import pytest
@@ -117,6 +118,14 @@ def sign_in(new_page):
         return page
 
     return sign_in_as
+
+
+def fill_date(page: Page, legend: str, date: datetime.date | tuple[str, str, str]) -> None:
+    """Type a date into the day, month and year boxes of the date question `legend`, as a person does."""
+    parts = (str(date.day), str(date.month), str(date.year)) if isinstance(date, datetime.date) else date
+    group = page.get_by_role("group", name=legend, exact=True)
+    for label, value in zip(("Day", "Month", "Year"), parts, strict=True):
+        group.get_by_label(label, exact=True).fill(value)
 
 
 DUPLICATE_IDS = """() => {

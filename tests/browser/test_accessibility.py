@@ -108,6 +108,8 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/actions/{pk}/extension/", errors=True),
         Visit(f"/actions/{pk}/submit/"),
         Visit(f"/findings/{finding}/actions/new/", errors=True),
+        # A half-typed date: only the month box in error.
+        Visit(f"/findings/{finding}/actions/new/", errors=True, fill={"Day": "31", "Year": "2027"}),
         Visit(f"/findings/{finding}/edit/", errors=True, clear=["Reference", "Text"]),
         Visit(f"/findings/{finding}/register/", errors=True),
         Visit(f"/actions/{pk}/public-summary/", errors=True),
@@ -140,7 +142,11 @@ def reviewer_pages(demo) -> list[Visit]:
 
 
 def auditor_pages(demo) -> list[Visit]:
-    return [Visit(f"/actions/{demo.returned.pk}/"), Visit(f"/actions/{demo.returned.pk}/progress/", status=403)]
+    return [
+        Visit("/review/"),  # read-only
+        Visit(f"/actions/{demo.returned.pk}/"),
+        Visit(f"/actions/{demo.returned.pk}/progress/", status=403),
+    ]
 
 
 def admin_pages() -> list[Visit]:
@@ -166,7 +172,7 @@ ROLE_PAGES = {
     "lead": lead_pages,
     "reviewer": reviewer_pages,
     "auditor": auditor_pages,
-    "admin": lambda demo: admin_pages(),
+    "admin": lambda demo: admin_pages() + [Visit("/review/")],  # the queue read-only, as for an auditor
 }
 
 
@@ -211,7 +217,7 @@ def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
 
 
 # Not pages: the load balancers' health check (plain text) and evidence downloads (files).
-NOT_PAGES = {"tracker:healthz", "tracker:evidence-download"}
+NOT_PAGES = {"tracker:healthz", "tracker:evidence-download", "tracker:favicon"}  # the favicon: a file
 # Checked with axe in test_mfa_journey.py, which turns the second factor on to reach them.
 IN_THE_MFA_JOURNEY = {
     "tracker:second-factor",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.conftest import fill_date
 from tracker.models import Action
 
 
@@ -157,7 +158,7 @@ def test_lead_assigns_owner_asks_for_time_lead_approves_and_auditor_reads_the_hi
     lead_page.get_by_role("link", name="Create an action").click()
     lead_page.get_by_label("Title").fill(title)
     lead_page.get_by_label("Owner").select_option(label="Jordan Ashby (Detective Chief Inspector)")
-    lead_page.get_by_label("Due date").fill(due.isoformat())
+    fill_date(lead_page, "Due date", due)
     lead_page.get_by_role("button", name="Create action").click()
     success(lead_page, "Action created and assigned to Jordan Ashby")
     action = Action.objects.get(title=title)
@@ -165,7 +166,7 @@ def test_lead_assigns_owner_asks_for_time_lead_approves_and_auditor_reads_the_hi
     # Its owner asks for more time.
     owner_page = sign_in("owner")
     open_action_from_list(owner_page, "My actions", title)
-    owner_page.get_by_label("New due date").fill(extended.isoformat())
+    fill_date(owner_page, "New due date", extended)
     owner_page.get_by_label("Why is more time needed?").fill("The crime recording system change lands later.")
     owner_page.get_by_role("button", name="Request extension").click()
     success(owner_page, "Extension requested")

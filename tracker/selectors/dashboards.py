@@ -37,8 +37,13 @@ from ..models import (
 
 LIST_LIMIT = 10
 PROGRESS_LIMIT = 10
-INACTIVE_LABEL = f"No progress note for {settings.TRACKER_INACTIVITY_DAYS} days"
 RED_LIST_LIMIT = 10
+
+
+def inactive_label() -> str:
+    return f"No progress note for {clock.counted(settings.TRACKER_INACTIVITY_DAYS, 'day')}"
+
+
 CLOCK_LIMIT = 10
 HISTORY_LIMIT = 20
 
@@ -71,13 +76,14 @@ def owner_section(user, today: datetime.date) -> dict:
     )
     mine = "tracker:action-mine"
     due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
+    soon_words = clock.counted((soon - today).days, "day")
     return {
         "rag_cards": [Card(rag.label, counts[rag], list_url(mine, rag=rag.value), rag.card_colour) for rag in Rag],
         "cards": [
-            Card(f"Due in the next {(soon - today).days} days", counts["due_soon"], due_soon_url, "amber"),
+            Card(f"Due in the next {soon_words}", counts["due_soon"], due_soon_url, "amber"),
             Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
             Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
-            Card(INACTIVE_LABEL, counts["inactive"], list_url(mine, inactive=1), "amber"),
+            Card(inactive_label(), counts["inactive"], list_url(mine, inactive=1), "amber"),
         ],
     }
 
@@ -123,7 +129,7 @@ def _lead_cards(today: datetime.date) -> list[Card]:
     return [
         Card("Overdue actions", counts["overdue"], list_url(actions, overdue="on"), "red"),
         Card("Drifting: due date extended", counts["drifting"], list_url(actions, drifting=1), "amber"),
-        Card(INACTIVE_LABEL, counts["inactive"], list_url(actions, inactive=1), "amber"),
+        Card(inactive_label(), counts["inactive"], list_url(actions, inactive=1), "amber"),
         Card("Extension requests waiting", counts["pending_extension"], list_url(actions, pending_extension=1)),
     ]
 

@@ -1,10 +1,10 @@
-import datetime
-
 from django import forms, template
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from .. import clock
+from ..forms import DateInputs, DateParts
 from ..models import RESPONSE_DEADLINE_DAYS, RESPONSE_DEADLINE_FROM, Rag
 from ..views import breadcrumbs_to
 
@@ -42,6 +42,35 @@ def is_checkbox(field) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
 
 
+@register.filter
+def is_date_inputs(field) -> bool:
+    return isinstance(field.field.widget, DateInputs)
+
+
+@register.filter
+def first_input_in_error(field) -> str:
+    """The id the error summary links to: the field's input, its first radio or checkbox, or the first
+    date box in error."""
+    widget = field.field.widget
+    if isinstance(widget, DateInputs):
+        return f"{field.auto_id}_{DateParts.of(field.value()).boxes_in_error()[0]}"
+    if getattr(widget, "input_type", "") == "radio" or getattr(widget, "allow_multiple_selected", False):
+        return f"{field.auto_id}_0"
+    return field.auto_id
+
+
+@register.filter
+def moment_in_words(moment) -> str:
+    """ "7 December 2026, 3:05pm": how every page names a record's time (clock.moment_in_words)."""
+    return clock.moment_in_words(moment) if moment else ""
+
+
+@register.filter
+def time_of_day(moment) -> str:
+    """ "3:05pm", "midday" (clock.time_of_day)."""
+    return clock.time_of_day(moment) if moment else ""
+
+
 @register.simple_tag
 def rag_tag(rag: str):
     """An action's RAG rating as a coloured tag; nothing for a withdrawn action, which has none."""
@@ -75,12 +104,13 @@ def response_deadline_days() -> int:
     return RESPONSE_DEADLINE_DAYS
 
 
-def duration_in_words(duration: datetime.timedelta) -> str:
-    """ "30 minutes", "1 hour", "1 hour and 30 minutes": how a page names a length of time."""
-    minutes = round(duration.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((hours, "hour"), (minutes, "minute")) if n]
-    return " and ".join(parts) or "less than a minute"
+duration_in_words = clock.duration_in_words
+
+
+@register.filter
+def days(n: int) -> str:
+    """ "1 day", "14 days": a number of days from a setting."""
+    return clock.counted(n, "day")
 
 
 @register.simple_tag

@@ -1,5 +1,5 @@
-"""Multi-factor sign-in's pages (tracker/mfa.py), each person's own sign-in security and email settings
-pages, and the forgotten-password pages."""
+"""Signing out; multi-factor sign-in's pages (tracker/mfa.py); each person's own sign-in security and email
+settings pages; and the forgotten-password pages."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +23,15 @@ from ..forms import (
     TrackerForm,
 )
 from . import form_page, posted, run_form
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signs out (a POST), then the sign-in page says so: "You have signed out"."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out")  # kept past the ended session, for the next page
+        return response
 
 
 def _next(request) -> str:

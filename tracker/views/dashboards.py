@@ -3,7 +3,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -33,6 +34,13 @@ def home(request):
     if permissions.is_read_only(user):
         context["auditor"] = dashboards.auditor_section()
     return render(request, "tracker/dashboard_home.html", context)
+
+
+@login_not_required
+@require_safe
+def favicon(request):
+    """/favicon.ico, where browsers and bookmarks look for the icon without reading a page: the static file."""
+    return redirect(static("tracker/favicon.ico"), permanent=True)
 
 
 @login_not_required

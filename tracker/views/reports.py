@@ -31,7 +31,8 @@ def review_queue(request):
     user = request.user
     permissions.require_review_queue(user)
     page, actions = review.queue_page(user, request.GET.get("page"))
-    return render(request, "tracker/review_queue.html", {"actions": actions, "page": page, "nav": "review"})
+    context = {"actions": actions, "page": page, "decides": permissions.can_decide_from_queue(user), "nav": "review"}
+    return render(request, "tracker/review_queue.html", context)
 
 
 @require_safe
