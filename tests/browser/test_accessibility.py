@@ -172,7 +172,7 @@ ROLE_PAGES = {
     "lead": lead_pages,
     "reviewer": reviewer_pages,
     "auditor": auditor_pages,
-    "admin": lambda demo: admin_pages() + [Visit("/review/")],  # the queue read-only, as for an auditor
+    "admin": lambda demo: [*admin_pages(), Visit("/review/")],  # the queue read-only, as for an auditor
 }
 
 
