@@ -220,10 +220,13 @@ def test_a_sheet_that_declares_entities_is_refused_before_they_expand():
     assert refusal(rezip(content, {"xl/worksheets/sheet1.xml": bomb})) == [f"line 1: {NOT_A_WORKBOOK}"]
 
 
-def test_a_workbook_that_unpacks_to_far_more_than_an_upload_is_refused(settings):
-    settings.TRACKER_EVIDENCE_MAX_BYTES = 200  # 20 times that is less than any workbook unpacks to
+def test_a_workbook_that_unpacks_to_more_than_a_findings_file_needs_is_refused_before_it_is_parsed(monkeypatch):
+    content = xlsx_bytes(GOOD_ROWS)
+    unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    monkeypatch.setattr(findings_csv, "UNPACKED_MAX_BYTES", unpacked - 1)
+    monkeypatch.setattr(findings_csv.openpyxl, "load_workbook", None)  # parsing it would fail the test
 
-    assert refusal(xlsx_bytes(GOOD_ROWS)) == ["line 1: the workbook unpacks to more than a findings file can hold"]
+    assert refusal(content) == [f"line 1: {findings_csv.TOO_BIG}"]
 
 
 def test_a_sheet_with_more_rows_than_excel_allows_is_refused(monkeypatch):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-from django.conf import settings
 
 from .models import Finding, Inspection, Theme
 
@@ -142,8 +141,14 @@ ZIP_START = b"PK\x03\x04"
 # right would otherwise make every row that wide). A sheet has at most Excel's own number of rows.
 SHEET_COLUMNS = 26
 SHEET_ROWS = 1_048_576
-# A workbook is a zip: what it holds, unpacked, may be this many times the largest upload.
-UNPACKED_RATIO = 20
+# A workbook is a zip of XML, parsed at about 4 MB a second: what it holds, unpacked, may be this much,
+# some 100,000 short findings, and keeps the import page's check under ten seconds. A larger
+# file, or a zip bomb, is refused before it is parsed.
+UNPACKED_MAX_BYTES = 32 * 1024 * 1024
+TOO_BIG = (
+    f"the workbook holds more than {UNPACKED_MAX_BYTES // 1024 // 1024} MB once unpacked, far more than a findings "
+    "file needs; save it as CSV UTF-8 and import that"
+)
 
 
 def workbook_records(data: bytes) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
@@ -152,14 +157,13 @@ def workbook_records(data: bytes) -> tuple[list[tuple[int, list[str]]], list[Lin
     calculated (a formula's value, not the formula); dates read as 2024-03-01 and numbers as Excel shows them.
 
     Read in openpyxl's read-only mode, XML parsed with defusedxml; a workbook with macros, or one that
-    unpacks to far more than it could hold, is refused before it is parsed.
+    unpacks to more than UNPACKED_MAX_BYTES, is refused before it is parsed.
     """
-    limit = settings.TRACKER_EVIDENCE_MAX_BYTES * UNPACKED_RATIO
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-            if sum(entry.file_size for entry in entries) > limit:
-                raise InvalidFindingsFile([LineError(1, "the workbook unpacks to more than a findings file can hold")])
+            if sum(entry.file_size for entry in entries) > UNPACKED_MAX_BYTES:
+                raise InvalidFindingsFile([LineError(1, TOO_BIG)])
             if _has_macros(archive, entries):
                 raise InvalidFindingsFile([LineError(1, MACROS_REFUSED)])
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
