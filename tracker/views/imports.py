@@ -85,18 +85,22 @@ def check(kept: import_files.KeptFile, inspection, *, add_themes: bool) -> Check
 def findings_import_check(request, slug: str):
     inspection = get_inspection(request, slug)
     permissions.require_import_findings(request.user, inspection)
-    upload_url = reverse("tracker:findings-import", args=[inspection.slug])
     kept = import_files.kept(request.session, inspection)
     if kept is None:
         if request.method == "POST":
             messages.error(request, GONE)
-        return redirect(upload_url)
-    if request.method == "GET":
-        checked = check(kept, inspection, add_themes=False)
-        form = FindingsImportForm(initial={"token": kept.token}, new_themes=bool(checked.new_themes))
-        shown = [error for error in checked.errors if error not in checked.theme_errors]
-        return check_page(request, inspection, kept, checked, form, shown)
+        return redirect("tracker:findings-import", inspection.slug)
+    if request.method == "POST":
+        return confirm_import(request, inspection, kept)
+    checked = check(kept, inspection, add_themes=False)
+    form = FindingsImportForm(initial={"token": kept.token}, new_themes=bool(checked.new_themes))
+    # Themes not known yet are listed with the box that adds them: errors only if confirmed without it.
+    shown = [error for error in checked.errors if error not in checked.theme_errors]
+    return check_page(request, inspection, kept, checked, form, shown)
 
+
+def confirm_import(request, inspection, kept: import_files.KeptFile):
+    """The file read again (the plan may have changed since the check), then written, all of it or nothing."""
     form = FindingsImportForm(request.POST, new_themes=True)
     if not form.is_valid() or form.cleaned_data["token"] != kept.token:
         messages.error(request, STALE)
@@ -107,11 +111,11 @@ def findings_import_check(request, slug: str):
     message = imported(checked)  # before the write, which saves the new themes
     try:
         services.add_findings(inspection, checked.rows, by=request.user, reason=f"Imported from {kept.name}")
-    except services.RowsRefused as refusal:
+    except services.RowsRefused as refusal:  # what changed between this check and the write
         return check_page(request, inspection, kept, checked, form, refused=refusal.problems)
     except ValidationError as error:
         return check_page(request, inspection, kept, checked, form, refused=error.messages)
-    except IntegrityError:
+    except IntegrityError:  # as import_findings: a clash the database caught first
         return check_page(request, inspection, kept, checked, form, refused=[RACE])
     import_files.discard(request.session, inspection)
     messages.success(request, message)
