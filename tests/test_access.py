@@ -90,6 +90,9 @@ MATRIX = {
     "tracker:inspection-edit": Form({"lead"}, "inspection"),
     "tracker:inspection-response": Form({"reviewer"}, "inspection", empty_post=302),
     "tracker:finding-create": Form({"lead"}, "inspection"),
+    # Findings from a file: the upload, then the page that checks it (back to the upload while none is kept).
+    "tracker:findings-import": Form({"lead"}, "inspection"),
+    "tracker:findings-import-check": Check({"lead"}, "inspection"),
     "tracker:finding-detail": Page("finding"),
     "tracker:finding-edit": Form({"lead"}, "finding"),
     "tracker:action-create": Form({"lead"}, "finding"),

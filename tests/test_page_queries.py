@@ -4,6 +4,7 @@ import copy
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -55,7 +56,15 @@ ANSWERS = {
     "tracker:action-sign-off-check": ("tracker:action-sign-off", {"decision": "return", "comment": "More"}),
     "tracker:action-withdraw-check": ("tracker:action-withdraw", {"reason": "Superseded"}),
     "tracker:finding-discharge-check": ("tracker:finding-discharge", {"comment": "Done"}),
+    # The import's check page shows the file once one is uploaded: a new file each time.
+    "tracker:findings-import-check": ("tracker:findings-import", lambda: {"file": findings_file()}),
 }
+
+
+def findings_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "findings.csv", b"reference,kind,text,parent_reference,theme\nImp1,recommendation,Do.,,\n"
+    )
 
 
 def queries(client, url: str) -> int:
@@ -85,6 +94,7 @@ def query_counts(access_world, django_db_blocker) -> dict[str, tuple[int, int]]:
                 args = [world[key] for key in rule.args.split(",")] if rule.args else []
                 if name in ANSWERS:
                     question, answers = ANSWERS[name]
+                    answers = answers() if callable(answers) else answers
                     assert client.post(reverse(question, args=args), answers).status_code == 302
                 counts[name] = queries(client, reverse(name, args=args))
             return counts

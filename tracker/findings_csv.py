@@ -2,11 +2,18 @@
 
 A file in the form write_findings produces (csv module defaults, UTF-8, no BOM)
 reads back into the same findings, and writing those again gives the same bytes.
+An Excel workbook (.xlsx) with the same columns on its first sheet reads as the
+CSV would: its rows become the same records, for the same checks.
 """
 
 import csv
+import datetime
 import io
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
 
 from .models import Finding, Inspection, Theme
 
@@ -31,16 +38,29 @@ class InvalidFindingsFile(Exception):
     """The file cannot be imported; errors holds every problem found, in line order.
 
     new_themes names the themes the file uses that are not known yet, when that is one of
-    the problems: the caller may offer to add them (import_findings --add-themes).
+    the problems: the caller may offer to add them (import_findings --add-themes), and
+    theme_errors are the errors that adding them would clear. rows are the rows read all
+    the same, each with its line, for a page to show them beside their errors.
     """
 
-    def __init__(self, errors: list[LineError], new_themes: list[str] | None = None):
+    def __init__(
+        self,
+        errors: list[LineError],
+        new_themes: list[str] | None = None,
+        *,
+        rows: list[dict] | None = None,
+        theme_errors: list[LineError] | None = None,
+    ):
         self.errors = sorted(errors, key=lambda error: error.line)
         self.new_themes = new_themes or []
+        self.rows = rows or []
+        self.theme_errors = theme_errors or []
         super().__init__("\n".join(str(error) for error in self.errors))
 
 
-def read_findings(data: bytes, inspection: Inspection | None, *, add_themes: bool = False) -> list[dict]:
+def read_findings(
+    data: bytes, inspection: Inspection | None, *, add_themes: bool = False, name: str = ""
+) -> list[dict]:
     """Rows ready for services.add_findings, or InvalidFindingsFile listing every bad row.
 
     Everything is checked here, outside any transaction, in two queries (the
@@ -50,19 +70,15 @@ def read_findings(data: bytes, inspection: Inspection | None, *, add_themes: boo
     and "c1"), as the database's own constraint says. Each row keeps the line it
     starts on. A theme not known yet is refused, or with add_themes comes as a
     new Theme, not saved, shared by every row that names it, for add_findings to add.
+    name is the file's name: one ending .xlsx is read as an Excel workbook (see
+    workbook_records), anything else as CSV.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        reason = f"the file is not UTF-8 text (at byte offset {error.start}); save it as CSV UTF-8 and try again"
-        raise InvalidFindingsFile([LineError(line, reason)]) from None
-    records, errors = _split(text)
+    records, errors = _records(data, name)
     if not records:
         raise InvalidFindingsFile(errors or [LineError(1, "the file is empty")])
 
     header_line, header = records[0]
-    columns = [name.strip().lower() for name in header]
+    columns = [column.strip().lower() for column in header]
     header_errors = [LineError(header_line, reason) for reason in _check_header(columns)]
     if header_errors:
         # Without the right columns no row can be read, so the rows are not checked.
@@ -84,11 +100,128 @@ def read_findings(data: bytes, inspection: Inspection | None, *, add_themes: boo
         row, reasons = _read_row(values, line, known)
         errors += [LineError(line, reason) for reason in reasons]
         rows.append(row)
-    if known.new_themes and not add_themes:
-        errors += known.new_theme_errors()
+    theme_errors = [] if add_themes else known.new_theme_errors()
+    errors += theme_errors
     if errors:
-        raise InvalidFindingsFile(errors, [] if add_themes else known.new_theme_names())
+        new_themes = [] if add_themes else known.new_theme_names()
+        raise InvalidFindingsFile(errors, new_themes, rows=rows, theme_errors=theme_errors)
     return rows
+
+
+def _records(data: bytes, name: str) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
+    """The file's non-empty records, each with its line, and the errors of any that cannot be read."""
+    suffix = Path(name).suffix.lower()
+    if suffix in MACRO_SUFFIXES:
+        raise InvalidFindingsFile([LineError(1, MACROS_REFUSED)])
+    if suffix in OTHER_EXCEL_SUFFIXES:
+        reason = f"a {suffix} workbook cannot be read here; save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
+        raise InvalidFindingsFile([LineError(1, reason)])
+    if suffix in WORKBOOK_SUFFIXES:
+        return workbook_records(data)
+    if data.startswith(ZIP_START):
+        reason = "this is a zip file, such as an Excel workbook, not CSV; an Excel workbook's name ends .xlsx"
+        raise InvalidFindingsFile([LineError(1, reason)])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        reason = f"the file is not UTF-8 text (at byte offset {error.start}); save it as CSV UTF-8 and try again"
+        raise InvalidFindingsFile([LineError(line, reason)]) from None
+    return _split(text)
+
+
+# Excel workbooks ------------------------------------------------------------------------
+
+WORKBOOK_SUFFIXES = {".xlsx"}
+MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam"}
+OTHER_EXCEL_SUFFIXES = {".xls", ".xlsb", ".xlt", ".xltx"}
+MACROS_REFUSED = "the workbook holds macros, which are not taken; save it as an Excel Workbook (.xlsx) and try again"
+ZIP_START = b"PK\x03\x04"
+# A findings sheet needs a few columns: cells past column Z are not read (an empty cell far to the
+# right would otherwise make every row that wide). A sheet has at most Excel's own number of rows.
+SHEET_COLUMNS = 26
+SHEET_ROWS = 1_048_576
+# A workbook is a zip of XML, parsed at about 4 MB a second: what it holds, unpacked, may be this much,
+# some 100,000 short findings, and keeps the import page's check under ten seconds. A larger
+# file, or a zip bomb, is refused before it is parsed.
+UNPACKED_MAX_BYTES = 32 * 1024 * 1024
+TOO_BIG = (
+    f"the workbook holds more than {UNPACKED_MAX_BYTES // 1024 // 1024} MB once unpacked, far more than a findings "
+    "file needs; save it as CSV UTF-8 and import that"
+)
+
+
+def workbook_records(data: bytes) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
+    """The first worksheet's non-empty rows as the CSV reader gives its records: each with its row number
+    (the line an error names) and its cells as text, for the same checks. A cell holds what Excel last
+    calculated (a formula's value, not the formula); dates read as 2024-03-01 and numbers as Excel shows them.
+
+    Read in openpyxl's read-only mode, XML parsed with defusedxml; a workbook with macros, or one that
+    unpacks to more than UNPACKED_MAX_BYTES, is refused before it is parsed.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if sum(entry.file_size for entry in entries) > UNPACKED_MAX_BYTES:
+                raise InvalidFindingsFile([LineError(1, TOO_BIG)])
+            if _has_macros(archive, entries):
+                raise InvalidFindingsFile([LineError(1, MACROS_REFUSED)])
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return _sheet_records(workbook)
+        finally:
+            workbook.close()
+    except InvalidFindingsFile:
+        raise
+    except Exception:  # a damaged, encrypted or hostile file fails in many ways: each means "not a workbook"
+        reason = "the file is not an Excel workbook (.xlsx) that can be read; open it in Excel and save it again"
+        raise InvalidFindingsFile([LineError(1, reason)]) from None
+
+
+def _has_macros(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> bool:
+    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):
+        return True
+    with archive.open("[Content_Types].xml") as types:
+        return b"macroenabled" in types.read(1024 * 1024).lower()
+
+
+def _sheet_records(workbook) -> tuple[list[tuple[int, list[str]]], list[LineError]]:
+    if not workbook.worksheets:
+        raise InvalidFindingsFile([LineError(1, "the workbook has no worksheet")])
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # the size a file declares may be anything: read the rows it has
+    records, width = [], 0
+    rows = sheet.iter_rows(min_row=1, max_col=SHEET_COLUMNS, values_only=True)
+    for line, cells in enumerate(rows, start=1):
+        if line > SHEET_ROWS:
+            raise InvalidFindingsFile([LineError(line, f"the sheet has more than {SHEET_ROWS:,} rows")])
+        fields = [_cell_text(value) for value in cells]
+        while fields and not fields[-1]:
+            fields.pop()
+        if not fields:
+            continue
+        if not records:
+            width = len(fields)
+        # Empty cells at the end of a row are not there in the file: the row is as wide as the header.
+        records.append((line, fields + [""] * (width - len(fields))))
+    return records, []
+
+
+def _cell_text(value) -> str:
+    """A cell's value as text, as Excel shows it by default."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, float):
+        return format(value, ".15g")  # Excel shows at most 15 significant digits
+    return str(value)  # text, whole numbers, dates, durations
 
 
 class _Known:

@@ -512,6 +512,45 @@ class EvidenceForm(TrackerForm):
         return cleaned
 
 
+# Findings from a file (tracker/views/imports.py) --------------------------------------------------
+
+
+def check_findings_file_size(upload) -> None:
+    """Within the upload limit. Whether it is a findings file, CSV or Excel, findings_csv.read_findings says
+    on the next page, line by line, as import_findings does."""
+    if upload.size > settings.TRACKER_EVIDENCE_MAX_BYTES:
+        raise forms.ValidationError(f"The file must be smaller than {evidence_limit_in_words()}")
+
+
+class FindingsFileForm(TrackerForm):
+    file = forms.FileField(
+        label="CSV or Excel file",
+        help_text="A CSV file (CSV UTF-8) or an Excel workbook (.xlsx, the findings on its first sheet) with the "
+        "columns reference, kind, text, parent_reference and theme, and optionally addressee, register_id "
+        "and title. The first row names the columns.",
+        validators=[check_file_name_length, check_findings_file_size],
+        error_messages={"required": "Choose a CSV or Excel file", "empty": "The file is empty"},
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class FindingsImportForm(TrackerForm):
+    """Confirms the import the check page shows. token names the file that page was made from (a newer upload
+    replaces it); add_themes is there only when the file names themes not known yet."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    add_themes = forms.BooleanField(
+        label="Add these themes",
+        required=False,
+        help_text="They join the list of themes every finding is chosen from.",
+    )
+
+    def __init__(self, *args, new_themes: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not new_themes:
+            del self.fields["add_themes"]
+
+
 class SubmitForm(TrackerForm):
     note = text_area("Note for the reviewer", required=False, help_text="How the evidence shows the action is done.")
 

@@ -311,6 +311,15 @@ def require_add_action(user, finding: Finding) -> None:
 can_add_action = boolean_form(require_add_action)
 
 
+def require_import_findings(user, inspection) -> None:
+    """Add an inspection's findings from a file (the import page): a lead's, as adding one finding is. Every
+    inspection takes more findings: none is closed to them (a discharged finding is, to being changed)."""
+    require_manage_plan(user, "import findings")
+
+
+can_import_findings = boolean_form(require_import_findings)
+
+
 def require_discharge(user, finding: Finding) -> None:
     """Needs Finding.objects.with_progress() annotations: every action signed off or withdrawn, none discharged."""
     _refuse_unless(is_reviewer(user), "Only a PCC reviewer can discharge a finding.")

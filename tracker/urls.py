@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, actions, dashboards, findings, inspections, people, reports
+from .views import account, actions, dashboards, findings, imports, inspections, people, reports
 
 app_name = "tracker"
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path("inspections/<slug:slug>/edit/", inspections.inspection_edit, name="inspection-edit"),
     path("inspections/<slug:slug>/response/", inspections.inspection_response, name="inspection-response"),
     path("inspections/<slug:slug>/findings/new/", findings.finding_create, name="finding-create"),
+    path("inspections/<slug:slug>/import/", imports.findings_import, name="findings-import"),
+    path("inspections/<slug:slug>/import/check/", imports.findings_import_check, name="findings-import-check"),
     path("findings/<int:pk>/", findings.finding_detail, name="finding-detail"),
     path("findings/<int:pk>/edit/", findings.finding_edit, name="finding-edit"),
     path("findings/<int:pk>/actions/new/", findings.action_create, name="action-create"),

@@ -31,6 +31,8 @@ class Visit:
     # Answer the page's question (choose these radios, fill `fill`) and check the page it leads to as well.
     check_page: str = ""
     choose: list[str] = field(default_factory=list)
+    # Files to choose before answering: label -> (name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -91,6 +93,21 @@ def owner_pages(action: Action) -> list[Visit]:
     return pages
 
 
+# Findings files for the import page: one with an error on most rows, one with a theme not known yet.
+HEADER = "reference,kind,text,parent_reference,theme\n"
+FILE_WITH_ERRORS = HEADER + "Rec1,recommendation,Again.,,\nNew1,suggestion,,Nope,\nNew2,area_for_improvement,Fine.,,\n"
+FILE_WITH_A_NEW_THEME = HEADER + "New1,area_for_improvement,Use the new system.,,Digital policing\n"
+
+
+def import_visit(slug: str, content: str) -> Visit:
+    file = ("findings.csv", content.encode())
+    return Visit(
+        f"/inspections/{slug}/import/",
+        files={"CSV or Excel file": file},
+        check_page=f"/inspections/{slug}/import/check/",
+    )
+
+
 def lead_pages(demo) -> list[Visit]:
     slug, pk, finding = demo.inspection.slug, demo.leads_own.pk, demo.open_finding.pk
     return [
@@ -114,6 +131,9 @@ def lead_pages(demo) -> list[Visit]:
         Visit(f"/findings/{finding}/register/", errors=True),
         Visit(f"/actions/{pk}/public-summary/", errors=True),
         Visit(f"/inspections/{slug}/findings/new/", errors=True),
+        Visit(f"/inspections/{slug}/import/", errors=True),
+        import_visit(slug, FILE_WITH_ERRORS),  # the check page, every error by line
+        import_visit(slug, FILE_WITH_A_NEW_THEME),  # the check page, with "Add these themes" and the button
         Visit("/inspections/new/", errors=True),
         Visit(f"/inspections/{slug}/edit/", errors=True, clear=["Title", "Slug"]),
         Visit("/review/", status=403),
@@ -194,6 +214,8 @@ def answer(page: Page, visit: Visit) -> None:
         form.get_by_label(label, exact=True).check()
     for label, value in visit.fill.items():
         form.get_by_label(label).fill(value)
+    for label, (name, content) in visit.files.items():
+        form.get_by_label(label).set_input_files({"name": name, "mimeType": "text/csv", "buffer": content})
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(re.escape(visit.check_page) + "$"))
     expect(page.locator("main form button[type=submit]")).to_be_visible()

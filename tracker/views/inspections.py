@@ -49,6 +49,7 @@ def inspection_detail(request, slug: str):
             "inspection": inspection,
             **selected.inspection_page(inspection, timezone.localdate()),
             "can_manage": permissions.can_manage_plan(user),
+            "can_import": permissions.can_import_findings(user, inspection),
             "can_record_response": permissions.can_record_pcc_response(user),
             "nav": "inspections",
         },

@@ -1,4 +1,5 @@
-"""Import an inspection's findings from CSV: every row is checked first, and one bad row imports nothing."""
+"""Import an inspection's findings from CSV or an Excel workbook: every row is checked first, and one bad row
+imports nothing. The site's import page (tracker/views/imports.py) reads and writes with the same two calls."""
 
 import datetime
 from pathlib import Path
@@ -35,12 +36,13 @@ def new_inspection(slug: str, *, title: str, published: str, force: str) -> Insp
 class Command(BaseCommand):
     help = (
         "Import findings from a CSV file with the header reference,kind,text,parent_reference,theme "
-        "(and optionally addressee, register_id, title). Creates the inspection when --title and --published "
+        "(and optionally addressee, register_id, title), or an Excel workbook (.xlsx) with those columns "
+        "on its first sheet. Creates the inspection when --title and --published "
         "are given, for the force TRACKER_FORCE names (or --force)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The CSV file, UTF-8.")
+        parser.add_argument("file", help="The CSV file, UTF-8, or an Excel workbook (.xlsx).")
         parser.add_argument("--inspection", required=True, metavar="SLUG", help="The inspection to import into.")
         parser.add_argument("--title", default="", help="To create the inspection: its title.")
         parser.add_argument("--published", default="", metavar="YYYY-MM-DD", help="To create it: its publication date.")
@@ -68,7 +70,7 @@ class Command(BaseCommand):
 
         # Checked whole before anything is written, outside any transaction: the site carries on meanwhile.
         try:
-            rows = findings_csv.read_findings(data, existing, add_themes=options["add_themes"])
+            rows = findings_csv.read_findings(data, existing, add_themes=options["add_themes"], name=path.name)
         except findings_csv.InvalidFindingsFile as invalid:
             problems = "\n".join(str(error) for error in invalid.errors)
             if invalid.new_themes:
