@@ -100,7 +100,7 @@ MATRIX = {
     "tracker:finding-discharge-check": Check({"reviewer"}, "ready_finding"),
     "tracker:finding-register": Form({"lead"}, "finding"),
     "tracker:finding-public-summary": Form({"lead", "reviewer"}, "finding"),
-    # The PCC's office works the queue; auditors and administrators read it (tests/test_small_things.py: no decision links).
+    # The PCC's office works the queue; auditors and administrators read it (test_small_things.py: no decisions).
     "tracker:review-queue": Page(allowed={"reviewer", "auditor", "administrator"}, no_role=(403, 405)),
     # People: administrators change them; auditors, who read everything, read them (tests/test_people_pages.py).
     "tracker:people-list": Page(allowed={"administrator", "auditor"}, no_role=(403, 405)),
