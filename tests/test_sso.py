@@ -355,3 +355,18 @@ def test_an_id_token_for_another_application_is_refused(settings, monkeypatch, a
 
     with pytest.raises(SuspiciousOperation, match="another application"):
         backend.verify_token("a token")
+
+
+def test_a_provider_reached_over_plain_http_is_refused_in_production(settings):
+    from tracker.checks import check_single_sign_on
+
+    settings.DEBUG = False
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "tracker", "a-secret"
+    settings.OIDC_OP_DISCOVERY = "http://login.example.test/tenant/v2.0/.well-known/openid-configuration"
+
+    errors = check_single_sign_on()
+
+    assert [error.id for error in errors] == ["tracker.E013"]
+    assert "OIDC_OP_DISCOVERY is plain HTTP" in errors[0].msg
+    settings.OIDC_OP_DISCOVERY = settings.OIDC_OP_DISCOVERY.replace("http://", "https://")
+    assert check_single_sign_on() == []

@@ -196,4 +196,16 @@ def check_single_sign_on(app_configs=None, **kwargs) -> list[Error]:
         sso.role_map()
     except ValueError as error:
         errors.append(Error(str(error), hint="See docs/sso.md for the form it takes.", id="tracker.E011"))
+    if not settings.DEBUG:
+        addresses = ["OIDC_OP_DISCOVERY", *explicit, "OIDC_OP_USER_ENDPOINT"]
+        plain = [name for name in addresses if urlsplit(getattr(settings, name)).scheme == "http"]
+        if plain:
+            errors.append(
+                Error(
+                    f"{', '.join(plain)} {'is' if len(plain) == 1 else 'are'} plain HTTP: the client secret, the "
+                    "codes and the tokens that sign people in would cross the network unencrypted.",
+                    hint="Give the identity provider's https:// addresses (docs/sso.md).",
+                    id="tracker.E013",
+                )
+            )
     return errors
