@@ -276,7 +276,7 @@ def test_reviewer_sees_queue_clocks_progress_and_red_items(client, reviewer):
     assert "5 days overdue" in page
     assert "Answered report" not in page
     assert card_count(page, "In progress") == 12
-    assert page.count('<td class="numeric">3</td>') == 10  # the ten most overdue, 3 days each
+    assert page.count('<td class="numeric" data-label="Days overdue">3</td>') == 10  # the ten most overdue, 3 days each
     assert '<a href="/actions/?rag=red" data-count="12">All 12 red actions</a>' in page
 
 
