@@ -16,8 +16,11 @@ from django.utils.safestring import SafeString
 
 from .models import Action, Inspection, done_q, withdrawn_q
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 24, 16, 80
+# In the SVG's own units: the page scales it to fit, and tracker.css sizes its text for the scale
+# (larger units on a phone, where the chart is drawn at about half size), so the labels have room for either.
+WIDTH, HEIGHT = 640, 380
+LEFT, RIGHT, TOP, BOTTOM = 60, 24, 16, 140
+DATES_BELOW, LEGEND_BELOW, LEGEND_ROW = 28, 60, 30
 DONE_COLOUR = "#00703c"
 WITHDRAWN_COLOUR = "#6f777b"
 SCOPE_COLOUR = "#505a5f"
@@ -188,7 +191,7 @@ def _gridlines(frame: Frame) -> SafeString:
     return format_html_join(
         "",
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
-        '<text x="{}" y="{}" text-anchor="end" fill="{}">{}</text>',
+        '<text x="{}" y="{}" dy="0.35em" text-anchor="end" fill="{}">{}</text>',
         (
             (
                 LEFT,
@@ -197,7 +200,7 @@ def _gridlines(frame: Frame) -> SafeString:
                 _n(frame.y(n)),
                 GRID_COLOUR,
                 LEFT - 8,
-                _n(frame.y(n) + 4),
+                _n(frame.y(n)),
                 TEXT_COLOUR,
                 n,
             )
@@ -209,9 +212,10 @@ def _gridlines(frame: Frame) -> SafeString:
 def _dates(frame: Frame) -> SafeString:
     """The first date under the left end of the axis and, if later, the last under the right."""
     label = '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>'
-    dates = format_html(label, LEFT, frame.axis_y + 20, "start", TEXT_COLOUR, f"{frame.start:%-d %B %Y}")
+    y = frame.axis_y + DATES_BELOW
+    dates = format_html(label, LEFT, y, "start", TEXT_COLOUR, f"{frame.start:%-d %B %Y}")
     if frame.end > frame.start:
-        dates += format_html(label, WIDTH - RIGHT, frame.axis_y + 20, "end", TEXT_COLOUR, f"{frame.end:%-d %B %Y}")
+        dates += format_html(label, WIDTH - RIGHT, y, "end", TEXT_COLOUR, f"{frame.end:%-d %B %Y}")
     return dates
 
 
@@ -226,18 +230,18 @@ def _line(points: list[Point], series: Series, frame: Frame) -> SafeString:
 
 
 LEGEND_ENTRY = (
-    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"{}/><text x="{}" y="{}" fill="{}">{}</text>'
+    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="{}"{}/>'
+    '<text x="{}" y="{}" dy="0.35em" fill="{}">{}</text>'
 )
 
 
-def _legend(entries: list[Series]) -> SafeString:
-    """Two entries a row under the dates, the last row at the foot of the chart."""
-    rows = math.ceil(len(entries) / 2)
+def _legend(entries: list[Series], frame: Frame) -> SafeString:
+    """An entry a row under the dates: a row has room for the longest label at a phone's text size."""
     placed = []
     for n, series in enumerate(entries):
-        left, y = LEFT + 260 * (n % 2), HEIGHT - 20 - 24 * (rows - 1 - n // 2)
-        line = (left, left + 32, y, y, series.colour, series.width, series.dash_attribute)
-        placed.append((*line, left + 40, y + 4, TEXT_COLOUR, series.label))
+        y = frame.axis_y + LEGEND_BELOW + LEGEND_ROW * n
+        line = (LEFT, LEFT + 32, y, y, series.colour, series.width, series.dash_attribute)
+        placed.append((*line, LEFT + 40, y, TEXT_COLOUR, series.label))
     return format_html_join("", LEGEND_ENTRY, placed)
 
 
@@ -271,5 +275,5 @@ def burn_up_svg(points: list[Point], *, today: datetime.date, title: str, id_pre
         TEXT_COLOUR,
         _dates(frame),
         format_html_join("", "{}", ((_line(points, series, frame),) for series in lines)),
-        _legend([DONE, SCOPE, *lines[2:]]),
+        _legend([DONE, SCOPE, *lines[2:]], frame),
     )

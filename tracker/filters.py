@@ -51,6 +51,14 @@ def active_extra_filters(form) -> list[tuple[str, str]]:
     return [(name, description) for name, (description, _) in EXTRA_FILTERS.items() if data.get(name) == "1"]
 
 
+def filters_chosen(form) -> bool:
+    """Whether the address sets any filter, or one the form refuses: the list then shows its filters unfolded."""
+    if not form.is_bound:
+        return False
+    chosen = (value.strip() for name, values in form.data.lists() if name not in ("page", "format") for value in values)
+    return any(chosen) or bool(form.errors)
+
+
 def search_q(text: str) -> Q:
     """Every word must appear somewhere: "smith stalking" finds Smith's action on stalking."""
     fields = [

@@ -20,6 +20,8 @@ LAUNCH_ARGS = [
 ]
 # A British user: dates in forms read day/month/year, as the hints say.
 CONTEXT_OPTIONS = {"viewport": {"width": 1280, "height": 800}, "locale": "en-GB", "timezone_id": "Europe/London"}
+# A phone held upright (an iPhone 12 to 15 is 390 CSS pixels wide): every page must fit it.
+PHONE_VIEWPORT = {"width": 390, "height": 844}
 
 
 def chromium_missing() -> str:

@@ -135,13 +135,29 @@ DUPLICATE_IDS = """() => {
 }"""
 
 
+# Nothing scrolls sideways (WCAG 1.4.10, reflow): neither the page nor a box inside it, such as a
+# table in its wrapper, whose hidden columns would take a phone's reader off the screen.
+SIDEWAYS = """() => {
+  const page = document.documentElement, problems = [];
+  if (page.scrollWidth > window.innerWidth)
+    problems.push(`the page is ${page.scrollWidth}px wide in a window ${window.innerWidth}px wide`);
+  for (const el of document.body.querySelectorAll("*")) {
+    const overflow = getComputedStyle(el).overflowX;
+    if ((overflow === "auto" || overflow === "scroll") && el.scrollWidth > el.clientWidth + 1)
+      problems.push(`${el.outerHTML.slice(0, 80)} scrolls sideways: ${el.scrollWidth}px in ${el.clientWidth}px`);
+  }
+  return problems;
+}"""
+
+
 @pytest.fixture(scope="session")
 def axe():
     return Axe()
 
 
 def find_problems(axe: Axe, page: Page) -> list[str]:
-    """axe-core's WCAG 2.2 AA violations on the page as it is now, one line per element, and any id used twice.
+    """axe-core's WCAG 2.2 AA violations on the page as it is now, one line per element, any id used
+    twice, and anything wider than the window (SIDEWAYS).
 
     axe no longer reports duplicate ids (WCAG 2.2 made 4.1.1 obsolete), but a
     label whose "for" names an id used twice labels the wrong field.
@@ -155,6 +171,7 @@ def find_problems(axe: Axe, page: Page) -> list[str]:
         for node in violation["nodes"]
     ]
     problems += [f"{page.url} duplicate id: {id_}" for id_ in page.evaluate(DUPLICATE_IDS)]
+    problems += [f"{page.url} {problem}" for problem in page.evaluate(SIDEWAYS)]
     return problems
 
 

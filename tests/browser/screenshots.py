@@ -5,8 +5,9 @@
 
 Builds a fresh demo database (migrate and seed_demo into a temporary SQLite
 file), serves it with gunicorn on a free loopback port, signs in as each demo
-account in Debian's Chromium and saves full-page PNGs 1280 pixels wide. The
-demo's dates are relative to today, so the pictures change from day to day.
+account in Debian's Chromium and saves full-page PNGs 1280 pixels wide, and
+the same pages again at a phone's 390 (named ...-phone.png). The demo's dates
+are relative to today, so the pictures change from day to day.
 """
 
 import argparse
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser.chromium import CONTEXT_OPTIONS, chromium_missing, launch
+from tests.browser.chromium import CONTEXT_OPTIONS, PHONE_VIEWPORT, chromium_missing, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 # The full set is made on demand and not kept in git; the README keeps a few, optimised, in docs/screenshots/.
@@ -41,6 +42,8 @@ ACTION_FOR = {
 }
 INSPECTION = re.compile(r"^PEEL: Police effectiveness 2016\b")
 FINDING = "Rec1"
+# Each set: the window, and what its files' names end with.
+SIZES = {"": CONTEXT_OPTIONS["viewport"], "-phone": PHONE_VIEWPORT}
 
 
 def free_port() -> int:
@@ -116,33 +119,36 @@ def nav(page: Page, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
-def shoot_account(page: Page, username: str, password: str, output: Path) -> None:
+def shoot_account(page: Page, username: str, password: str, output: Path, suffix: str = "") -> None:
+    def shot(name: str) -> None:
+        save(page, output, f"{username}-{name}{suffix}")
+
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
-    save(page, output, f"{username}-dashboard")
+    shot("dashboard")
 
     nav(page, "Actions")
-    save(page, output, f"{username}-action-list")
+    shot("action-list")
     page.get_by_role("link", name=ACTION_FOR[username], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ACTION_FOR[username])
-    save(page, output, f"{username}-action")
+    shot("action")
 
     nav(page, "Inspections")
     page.get_by_role("link", name=INSPECTION).click()
-    save(page, output, f"{username}-inspection")
+    shot("inspection")
     page.locator(".tree").get_by_role("link", name=f"{FINDING}:").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(FINDING)
-    save(page, output, f"{username}-finding")
+    shot("finding")
 
     if username == "reviewer":
         nav(page, "Review queue")
-        save(page, output, f"{username}-review-queue")
+        shot("review-queue")
 
     page.goto("/reports/panel/?public=1")
-    save(page, output, f"{username}-panel-report-public")
+    shot("panel-report-public")
 
 
 def main() -> None:
@@ -154,11 +160,12 @@ def main() -> None:
     output.mkdir(parents=True, exist_ok=True)
     with demo_site() as (url, password), sync_playwright() as playwright:
         browser = launch(playwright)
-        for username in ACTION_FOR:
-            print(f"{username}:")
-            context = browser.new_context(base_url=url, **CONTEXT_OPTIONS)
-            shoot_account(context.new_page(), username, password, output)
-            context.close()
+        for suffix, viewport in SIZES.items():
+            for username in ACTION_FOR:
+                print(f"{username}{suffix}:")
+                context = browser.new_context(base_url=url, **{**CONTEXT_OPTIONS, "viewport": viewport})
+                shoot_account(context.new_page(), username, password, output, suffix)
+                context.close()
         browser.close()
 
 

@@ -1,5 +1,6 @@
 """Every page, for every role, passes axe-core's WCAG 2.2 AA rules in a real browser, forms
-with their errors showing too; and the sign-off journey works by keyboard alone, with the
+with their errors showing too, at 1280 pixels wide and at a phone's 390, where nothing may be
+wider than the window; and the sign-off journey works by keyboard alone, with the
 focus visible at every step."""
 
 import io
@@ -15,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 import tracker.urls
 from tests import factories
+from tests.browser.chromium import CONTEXT_OPTIONS, PHONE_VIEWPORT
 from tests.browser.conftest import PASSWORD
 from tracker import seeding, services
 from tracker.models import Action, ExtensionRequest, Finding, Inspection, User
@@ -221,9 +223,15 @@ def answer(page: Page, visit: Visit) -> None:
     expect(page.locator("main form button[type=submit]")).to_be_visible()
 
 
+# A desktop's window, then a phone's: every page passes axe, and fits the window (SIDEWAYS in conftest.py).
+VIEWPORTS = pytest.mark.parametrize("viewport", [CONTEXT_OPTIONS["viewport"], PHONE_VIEWPORT], ids=["1280", "390"])
+
+
+@VIEWPORTS
 @pytest.mark.parametrize("username", ROLE_PAGES)
-def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
+def test_every_page_passes_axe(username, viewport, demo, sign_in, accessibility_problems):
     page = sign_in(username)
+    page.set_viewport_size(viewport)
     problems = []
     for visit in common_pages(demo) + ROLE_PAGES[username](demo):
         response = page.goto(visit.path)
@@ -240,8 +248,8 @@ def test_every_page_passes_axe(username, demo, sign_in, accessibility_problems):
 
 # Not pages: the load balancers' health check (plain text) and evidence downloads (files).
 NOT_PAGES = {"tracker:healthz", "tracker:evidence-download", "tracker:favicon"}  # the favicon: a file
-# Checked with axe in test_mfa_journey.py, which turns the second factor on to reach them.
-IN_THE_MFA_JOURNEY = {
+# Multi-factor sign-in's pages need it turned on: test_mfa_journey.py checks them, at both widths.
+CHECKED_IN_THE_MFA_JOURNEY = {
     "tracker:second-factor",
     "tracker:second-factor-set-up",
     "tracker:second-factor-recovery",
@@ -254,11 +262,14 @@ def test_every_page_of_the_site_is_in_the_check(demo):
     paths = [visit.path for visit in visits if visit.status != 404] + [v.check_page for v in visits if v.check_page]
     checked = {resolve(urlsplit(path).path).view_name for path in paths}
     every_page = {f"tracker:{pattern.name}" for pattern in tracker.urls.urlpatterns}
-    assert every_page - NOT_PAGES - IN_THE_MFA_JOURNEY - checked == set(), "Add these pages to the accessibility check"
+    unchecked = every_page - NOT_PAGES - CHECKED_IN_THE_MFA_JOURNEY - checked
+    assert unchecked == set(), "Add these pages to the accessibility check"
 
 
-def test_sign_in_and_error_pages_pass_axe_signed_out(new_page, accessibility_problems, settings):
+@VIEWPORTS
+def test_sign_in_and_error_pages_pass_axe_signed_out(new_page, accessibility_problems, settings, viewport):
     page = new_page()
+    page.set_viewport_size(viewport)
     problems = []
     page.goto("/accounts/login/")
     problems += accessibility_problems(page)
@@ -290,9 +301,11 @@ def test_sign_in_and_error_pages_pass_axe_signed_out(new_page, accessibility_pro
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
 
 
-def test_the_page_for_an_account_with_no_role_passes_axe(sign_in, accessibility_problems):
+@VIEWPORTS
+def test_the_page_for_an_account_with_no_role_passes_axe(sign_in, accessibility_problems, viewport):
     factories.UserFactory(username="newcomer")
     page = sign_in("newcomer", heading="You do not have a role yet")
+    page.set_viewport_size(viewport)
     problems = accessibility_problems(page)  # the page with its success banner
     assert not problems, "\n".join(problems)
 

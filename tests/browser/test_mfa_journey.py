@@ -13,6 +13,7 @@ from django_otp.oath import totp
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.chromium import CONTEXT_OPTIONS, PHONE_VIEWPORT
 from tests.browser.conftest import PASSWORD
 
 
@@ -34,11 +35,20 @@ def password_step(page: Page, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_code(new_page, accessibility_problems):
+# At a desktop's width and a phone's: each page passes axe and fits the window (SIDEWAYS in conftest.py).
+@pytest.mark.parametrize("viewport", [CONTEXT_OPTIONS["viewport"], PHONE_VIEWPORT], ids=["1280", "390"])
+def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_code(
+    new_page, accessibility_problems, viewport
+):
     factories.ReviewerFactory(username="reviewer", first_name="Priya", last_name="Shah")
 
+    def new_page_at_this_width() -> Page:
+        page = new_page()
+        page.set_viewport_size(viewport)
+        return page
+
     # First sign-in: the password, then setting up the app.
-    page = new_page()
+    page = new_page_at_this_width()
     password_step(page, "reviewer")
     expect(page.get_by_role("heading", name="Set up your authenticator app", level=1)).to_be_visible()
     qr = page.get_by_role("img", name="QR code for adding the Improvement Plan Tracker to your authenticator app")
@@ -61,7 +71,7 @@ def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_
     page.get_by_role("button", name="Sign out").click()
 
     # Next sign-in, at another computer: a wrong code is refused, and nothing is lost.
-    page = new_page()
+    page = new_page_at_this_width()
     password_step(page, "reviewer")
     expect(page.get_by_role("heading", name="Enter the code from your authenticator app", level=1)).to_be_visible()
     right = app_code(key)
@@ -74,6 +84,7 @@ def test_reviewer_sets_up_an_app_then_signs_in_with_a_wrong_code_and_a_recovery_
 
     # No phone to hand: a recovery code instead, which lets them in once.
     page.get_by_role("link", name="Use a recovery code instead").click()
+    expect(page.get_by_label("Recovery code")).to_be_visible()
     assert accessibility_problems(page) == []
     page.get_by_label("Recovery code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()

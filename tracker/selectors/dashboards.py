@@ -8,15 +8,19 @@ are cut short, so a section costs the same queries however large the plan.
 """
 
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import clock
-from ..filters import OPEN_STATUSES, pending_extension_q, returned_q
+from ..filters import pending_extension_q, returned_q
 from ..models import (
     RESPONSE_DEADLINE_DAYS,
     RESPONSE_DEADLINE_FROM,
@@ -26,8 +30,8 @@ from ..models import (
     Finding,
     Inspection,
     Rag,
+    SignOff,
     drifting_q,
-    due_soon_date,
     due_soon_q,
     inactive_q,
     outcome_counts,
@@ -64,26 +68,97 @@ def list_url(name: str, **params) -> str:
     return f"{url}?{urlencode(params, doseq=True)}" if params else url
 
 
+# What to do next: the owner's actions that need them, most urgent first. Each is in the
+# first of these states it is in, and shows the one thing that state asks of them.
+RETURNED, OVERDUE, DUE_SOON, INACTIVE = 1, 2, 3, 4
+TO_DO_LIMIT = 6
+
+
+@dataclass
+class ToDo:
+    """One of the owner's actions on their to-do list: why it is there, and the one thing it needs."""
+
+    action: Action
+    why: str
+    needs: str
+    colour: str
+    reviewer_said: str = ""
+
+
+def _to_do_states(today: datetime.date, now: datetime.datetime) -> dict[int, Q]:
+    """The states that put an action in its owner's hands on the list, most urgent first."""
+    return {RETURNED: returned_q(), OVERDUE: overdue_q(today), DUE_SOON: due_soon_q(today), INACTIVE: inactive_q(now)}
+
+
+def _days(n: int) -> str:
+    return f"{n} day{pluralize(n)}"
+
+
+def _to_do(action: Action, today: datetime.date) -> ToDo:
+    """What the action's most urgent state asks of its owner (an extension already asked for is not asked again)."""
+    asked = "wait for the decision on your request for more time"
+    if action.urgency == RETURNED:
+        needs = "Make the changes the reviewer asked for and submit it again"
+        return ToDo(action, "Returned to you by the PCC's office", needs, "purple", action.reviewer_said)
+    if action.urgency == OVERDUE:
+        needs = f"Submit it, or {asked}" if action.asked_for_time else "Ask for more time or submit it"
+        return ToDo(action, f"Overdue by {_days((today - action.due_date).days)}", needs, "red")
+    if action.urgency == DUE_SOON:
+        days = (action.due_date - today).days
+        or_else = asked if action.asked_for_time else "ask for more time"
+        needs = f"Submit it by {action.due_date:%-d %B %Y}, or {or_else}"
+        return ToDo(action, "Due today" if days == 0 else f"Due in {_days(days)}", needs, "amber")
+    since = timezone.localdate(action.last_progress_at)
+    return ToDo(action, f"No progress note since {since:%-d %B %Y}", "Add a progress note", "grey")
+
+
+def _to_do_list(user, states: dict[int, Q], today: datetime.date) -> list[ToDo]:
+    """The owner's most urgent actions, at most TO_DO_LIMIT of them: one query, however many they own."""
+    latest_decision = SignOff.objects.filter(action=OuterRef("pk")).order_by("-decided_at", "-pk")
+    urgency = Case(*(When(condition, then=Value(n)) for n, condition in states.items()), default=Value(None))
+    waiting = ExtensionRequest.objects.filter(action=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+    actions = (
+        Action.objects.owned_by(user)
+        .needing_owner()
+        .annotate(
+            urgency=urgency,
+            asked_for_time=Exists(waiting),
+            reviewer_said=Subquery(latest_decision.values("comment")[:1]),
+        )
+        .filter(urgency__isnull=False)
+        .order_by("urgency", "due_date", "pk")
+    )
+    return [_to_do(action, today) for action in actions[:TO_DO_LIMIT]]
+
+
 def owner_section(user, today: datetime.date) -> dict:
-    """The owner's own actions by RAG, due soon, overdue, returned and inactive: one aggregate."""
-    soon = due_soon_date(today)
+    """What to do next (the owner's most urgent actions), then their actions counted: a card per state.
+
+    Two queries: the list, and one aggregate for the cards and the list's full length.
+    """
+    states = _to_do_states(today, clock.now())
     counts = Action.objects.owned_by(user).aggregate(
         **{rag.value: Count("pk", filter=rag_q(rag, today)) for rag in Rag},
-        due_soon=Count("pk", filter=due_soon_q(today)),
-        overdue=Count("pk", filter=overdue_q(today)),
-        returned=Count("pk", filter=returned_q()),
-        inactive=Count("pk", filter=inactive_q(clock.now())),
+        returned=Count("pk", filter=states[RETURNED]),
+        inactive=Count("pk", filter=states[INACTIVE]),
+        to_do=Count("pk", filter=Q(status__in=Action.OWNERS_STATUSES) & reduce(operator.or_, states.values())),
     )
+    to_do = _to_do_list(user, states, today)
     mine = "tracker:action-mine"
-    due_soon_url = list_url(mine, status=OPEN_STATUSES, due_from=today.isoformat(), due_to=soon.isoformat())
-    soon_words = clock.counted((soon - today).days, "day")
+    rag_card = {rag: Card(rag.label, counts[rag], list_url(mine, rag=rag.value), rag.card_colour) for rag in Rag}
     return {
-        "rag_cards": [Card(rag.label, counts[rag], list_url(mine, rag=rag.value), rag.card_colour) for rag in Rag],
+        "to_do": to_do,
+        "to_do_more": counts["to_do"] - len(to_do),
+        "due_soon_days": settings.TRACKER_DUE_SOON_DAYS,
+        "inactive_days": settings.TRACKER_INACTIVITY_DAYS,
+        # Most urgent first, as the list is: each state once.
         "cards": [
-            Card(f"Due in the next {soon_words}", counts["due_soon"], due_soon_url, "amber"),
-            Card("Overdue", counts["overdue"], list_url(mine, overdue="on"), "red"),
-            Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1)),
+            Card("Returned to you by the PCC's office", counts["returned"], list_url(mine, returned=1), "purple"),
+            rag_card[Rag.RED],
+            rag_card[Rag.AMBER],
             Card(inactive_label(), counts["inactive"], list_url(mine, inactive=1), "amber"),
+            rag_card[Rag.GREEN],
+            rag_card[Rag.COMPLETE],
         ],
     }
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import permissions, services
 from ..exports import export_response
-from ..filters import active_extra_filters, filter_actions
+from ..filters import active_extra_filters, filter_actions, filters_chosen
 from ..forms import (
     ActionEditForm,
     ActionFilterForm,
@@ -63,7 +63,7 @@ def _list_page(request, queryset, *, heading: str, nav: str):
     return render(
         request,
         "tracker/action_list.html",
-        {**context, "page": page, "extra_filters": active_extra_filters(form)},
+        {**context, "page": page, "extra_filters": active_extra_filters(form), "filters_open": filters_chosen(form)},
     )
 
 
