@@ -11,7 +11,7 @@ PASSWORD = "correct horse battery staple"  # the factories' password
 
 @pytest.fixture
 def passwords_off(settings):
-    configure(settings, "http://127.0.0.1:9")  # the provider is not asked: the pages only show its button
+    configure(settings, "https://127.0.0.1:9")  # the provider is not asked: the pages only show its button
     settings.TRACKER_LOCAL_PASSWORDS = False
     return settings
 

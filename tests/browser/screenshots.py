@@ -135,6 +135,12 @@ def shoot_account(page: Page, username: str, password: str, output: Path, suffix
     page.get_by_role("link", name=ACTION_FOR[username], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ACTION_FOR[username])
     shot("action")
+    if username == "reviewer":
+        # The decision's check page, left unconfirmed so the demo stays as it was.
+        page.get_by_label("Sign off", exact=True).check()
+        page.get_by_label("Comment (optional)").fill("Dip-sample results for October and November checked.")
+        page.get_by_role("button", name="Continue").click()
+        shot("decision-check")
 
     nav(page, "Inspections")
     page.get_by_role("link", name=INSPECTION).click()
@@ -147,6 +153,8 @@ def shoot_account(page: Page, username: str, password: str, output: Path, suffix
         nav(page, "Review queue")
         shot("review-queue")
 
+    page.goto("/reports/panel/")
+    shot("panel-report")
     page.goto("/reports/panel/?public=1")
     shot("panel-report-public")
 

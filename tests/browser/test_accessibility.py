@@ -174,7 +174,6 @@ def auditor_pages(demo) -> list[Visit]:
 def admin_pages() -> list[Visit]:
     owner, reviewer = User.objects.get(username="owner").pk, User.objects.get(username="reviewer").pk
     return [
-        Visit("/review/", status=403),
         Visit("/people/"),
         Visit(f"/people/{owner}/"),
         Visit(f"/people/{owner}/deactivate/"),  # owns open actions: listed, and deactivating is refused
