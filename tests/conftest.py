@@ -165,6 +165,8 @@ def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
                 "ready_finding": ready_finding.pk,
                 # Someone the people pages are tried on: no open actions, and linked to single sign-on.
                 "person": factories.OwnerFactory(username="colleague", sso_subject="colleague-subject").pk,
+                # Someone who signs in with a password here: only they may be sent a reset link.
+                "password_person": factories.OwnerFactory(username="colleague-with-password").pk,
                 # A password reset link that is not (or no longer) valid: its page says so to anyone.
                 "reset_uid": "MA",
                 "reset_token": "no-longer-valid",

@@ -109,7 +109,7 @@ MATRIX = {
     "tracker:people-import": Form({"administrator"}, no_role=(403, 403)),
     "tracker:person-roles": Form({"administrator"}, "person", no_role=(403, 403)),
     "tracker:person-deactivate": Form({"administrator"}, "person", no_role=(403, 403)),
-    "tracker:person-reset-link": Form({"administrator"}, "person", empty_post=302, no_role=(403, 403)),
+    "tracker:person-reset-link": Form({"administrator"}, "password_person", empty_post=302, no_role=(403, 403)),
     "tracker:person-reset-second-factor": Form({"administrator"}, "person", empty_post=302, no_role=(403, 403)),
     "tracker:person-unlink-sign-on": Form({"administrator"}, "person", no_role=(403, 403)),
     "tracker:panel-report": Page(),

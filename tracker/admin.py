@@ -286,6 +286,10 @@ class UserAdmin(NoRevertHistoryAdmin, BaseUserAdmin):
         readonly = [*super().get_readonly_fields(request, obj), "sso_subject"]
         if obj is not None and not permissions.can_change_address(request.user, obj):
             readonly.append("email")
+        if obj is not None and not permissions.can_grant_powers(request.user):
+            # Deactivating has its rules (never yourself, never while owning open actions, a reason
+            # kept): it is done on the site, at /people/<id>/deactivate/. The dates are records.
+            readonly += ["is_active", "last_login", "date_joined"]
         return readonly
 
     def has_change_permission(self, request, obj=None):

@@ -422,15 +422,21 @@ def require_change_person(by, person) -> None:
 can_change_person = boolean_form(require_change_person)
 
 
+def in_use(person) -> bool:
+    """An account someone signs in to: it has a password of its own, or single sign-on has linked it."""
+    return person.has_usable_password() or bool(person.sso_subject)
+
+
 def require_change_address(by, person) -> None:
     """An account already in use keeps its address unless a superuser changes it.
 
     Otherwise an administrator could give someone's account their own address, send it a reset link
-    and sign in as them, with their roles.
+    and sign in as them, with their roles. An account single sign-on made has no password, but it is
+    in use all the same.
     """
     require_change_person(by, person)
     _refuse_unless(
-        by.is_superuser or by.pk == person.pk or not person.has_usable_password(),
+        by.is_superuser or by.pk == person.pk or not in_use(person),
         "Only a superuser changes the address of an account already in use: a reset link sent to a new "
         "address would hand the account to whoever holds that address.",
     )
@@ -452,8 +458,15 @@ can_set_password = boolean_form(require_set_password)
 
 
 def require_send_reset_link(by, person) -> None:
+    """A reset link sets a password: never for an account that signs in with single sign-on, which a
+    password would open to whoever holds the link."""
     require_change_person(by, person)
     _refuse_unless(person.is_active, f"{person} cannot sign in any more: their account is not active.")
+    _refuse_unless(
+        not person.sso_subject,
+        f"{person} signs in with single sign-on: a password reset link is not for them. Their force "
+        "account's password is reset by the force's IT team.",
+    )
     _refuse_unless(bool(person.email), f"{person} has no email address: add one first.")
 
 

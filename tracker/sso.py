@@ -170,6 +170,9 @@ class Identity:
     first_name: str
     last_name: str
     email: str
+    # The user name came from preferred_username, which only the force's directory administrators set (Entra's
+    # UPN): only then may a first sign-in link an existing account. An email claim makes a new account only.
+    username_from_directory: bool = False
 
     @classmethod
     def from_claims(cls, claims: dict) -> "Identity":
@@ -187,13 +190,14 @@ class Identity:
             value = claims.get(name)
             return value.strip()[: User._meta.get_field(field).max_length] if isinstance(value, str) else ""
 
-        username = text("preferred_username", "username") or text("email", "username")
+        directory_name = text("preferred_username", "username")
         return cls(
             subject,
-            username,
+            directory_name or text("email", "username"),
             text("given_name", "first_name"),
             text("family_name", "last_name"),
             text("email", "email"),
+            username_from_directory=bool(directory_name),
         )
 
 
@@ -271,6 +275,12 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
             raise
         return person
 
+    def get_user(self, user_id):
+        """The person of a single sign-on session, while their account is active: deactivating someone
+        ends their session at its next request, as it does for a password session."""
+        person = super().get_user(user_id)
+        return person if person is not None and person.is_active else None
+
     # Authentication only: permissions come from ModelBackend, once.
     def get_user_permissions(self, user_obj, obj=None):
         return set()
@@ -308,7 +318,8 @@ def find_or_make_account(identity: Identity):
     if not identity.username:
         raise SignOnRefused("The identity provider sent no user name or email address, so no account could be made.")
     same_name = list(User.objects.filter(username__iexact=identity.username)[:2])
-    if len(same_name) == 1 and not same_name[0].sso_subject and not same_name[0].is_superuser:
+    linkable = identity.username_from_directory and len(same_name) == 1 and same_name[0].is_active
+    if linkable and not same_name[0].sso_subject and not same_name[0].is_superuser:
         person = same_name[0]
         person.sso_subject = identity.subject
         person._change_reason = "Single sign-on: first sign-in, linked by user name"
