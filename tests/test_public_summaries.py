@@ -16,7 +16,8 @@ from tracker.permissions import ActionRefused
 pytestmark = pytest.mark.django_db
 
 INTERNAL = (
-    "Progress notes are internal: they are never published. Write a public summary for the panel's public report."
+    "Progress notes are internal: they are never published. The panel's public report shows only the public "
+    "summaries an improvement lead or the PCC's office writes."
 )
 
 

@@ -713,7 +713,11 @@ class ActionEditForm(TrackerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = possible_owners()
+        # The owner it has stays on the list even without the Action owner role any more, so an edit that
+        # does not choose another owner keeps them, rather than the list's first name taking the action.
+        owner = self.initial.get("owner")
+        kept = User.objects.filter(pk=owner.pk).distinct() if owner else User.objects.none()
+        self.fields["owner"].queryset = possible_owners() | kept
 
 
 class InspectionForm(TrackerModelForm):

@@ -33,7 +33,8 @@ from . import breadcrumbs_to, form_page, posted, require_plan_access, run_form, 
 from .confirm import Answer, answers_key, ask, check_answers, kept_answers, refusal_with_answers
 
 NOTES_ARE_INTERNAL = (
-    "Progress notes are internal: they are never published. Write a public summary for the panel's public report."
+    "Progress notes are internal: they are never published. The panel's public report shows only the public "
+    "summaries an improvement lead or the PCC's office writes."
 )
 SUMMARY_INTRO = (
     "The panel's public report shows the latest public summary of each finding, or of one of its actions, "
@@ -349,7 +350,7 @@ def action_edit(request, pk: int):
                 )
         except services.EditConflict as conflict:
             # Keep what they typed, and let a second save (made knowing the change) go through.
-            form = ActionEditForm({**request.POST.dict(), "version": conflict.action.version})
+            form = ActionEditForm({**request.POST.dict(), "version": conflict.action.version}, initial=initial)
             show_refusal(form, conflict)
         except services.ActionRefused as error:
             show_refusal(form, error)
