@@ -378,7 +378,9 @@ def extension_request(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def extension_decide(request, pk: int):
     extension = get_object_or_404(
-        ExtensionRequest.objects.select_related("action"), pk=pk, action__in=Action.objects.visible_to(request.user)
+        ExtensionRequest.objects.select_related("action", "requested_by"),
+        pk=pk,
+        action__in=Action.objects.visible_to(request.user),
     )
     action = get_action(request, extension.action_id)
     permissions.require_decide_extension(request.user, extension)
@@ -390,6 +392,7 @@ def extension_decide(request, pk: int):
 
     form = ExtensionDecisionForm(posted(request))
     heading = f"Decide the extension to {extension.proposed_date:%-d %B %Y}"
+    asked = f"{extension.requested_by} asked for more time, because: {extension.reason}"
     return run_form(request, form, run) or form_page(
-        request, form, heading=heading, button="Save decision", **about(action)
+        request, form, heading=heading, button="Save decision", intro=asked, **about(action)
     )
