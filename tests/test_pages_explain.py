@@ -31,4 +31,4 @@ def test_an_owner_is_told_why_an_action_cannot_be_submitted_yet(client, owner, s
     page = main_text(client.get(action.get_absolute_url()))
 
     assert "move this one to in progress with a progress note first" in page
-    assert 'action="/actions/{}/submit/"'.format(action.pk) not in page
+    assert f'action="/actions/{action.pk}/submit/"' not in page
