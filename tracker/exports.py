@@ -9,7 +9,6 @@ import csv
 import datetime
 import io
 
-from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -21,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .models import ProgressUpdate, Rag, SignOff, User
+from .notifications import site_link
 
 # (heading, width in the workbook): the columns of both exports, in order.
 COLUMNS = [
@@ -84,7 +84,7 @@ def _day(moment: datetime.datetime | None) -> datetime.date | None:
 
 def _link(action) -> str:
     """The action's full address on the site (TRACKER_SITE_URL), or its path where none is set."""
-    return settings.TRACKER_SITE_URL.rstrip("/") + reverse("tracker:action-detail", args=[action.pk])
+    return site_link(reverse("tracker:action-detail", args=[action.pk]))
 
 
 def _rows(actions, today: datetime.date):

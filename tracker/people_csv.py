@@ -40,15 +40,6 @@ def _taken(field: str, values: set[str]) -> set[str]:
     return set(found) if values else set()
 
 
-def _may_give(by: User, roles: frozenset) -> str:
-    """Why `by` may not give a new person these roles, or "" if they may."""
-    try:
-        permissions.require_change_roles(by, User(), roles)
-    except permissions.ActionRefused as refused:
-        return str(refused)
-    return ""
-
-
 def read_staff(data: bytes, *, by: User) -> list[dict]:
     """Rows ready for people.add_people, or InvalidStaffFile listing every bad row."""
     try:
@@ -77,7 +68,8 @@ def read_staff(data: bytes, *, by: User) -> list[dict]:
     roles = {role.name.lower(): role for role in Group.objects.filter(name__in=permissions.ROLES)}
     seen: dict[str, dict[str, int]] = {"username": {}, "email": {}}
     # Once per set of roles in the file, not once a row.
-    may_give = functools.cache(lambda given: _may_give(by, given))
+    # Why `by` may not give a new person these roles, or "" if they may: once per set of roles in the file.
+    may_give = functools.cache(lambda given: permissions.refusal(permissions.require_change_roles, by, User(), given))
     people = []
     for line, fields in cells:
         if len(fields) != len(COLUMNS):

@@ -45,15 +45,20 @@ class ActionRefused(PermissionDenied):
     """Something the rules do not allow, for this person or in this state; its message is for them to read."""
 
 
+def refusal(rule: Callable[..., None], *args) -> str:
+    """Why rule(*args) refuses, in the sentence a person reads; "" where it lets it through."""
+    try:
+        rule(*args)
+    except ActionRefused as refused:
+        return str(refused)
+    return ""
+
+
 def boolean_form(rule: Callable[..., None]) -> Callable[..., bool]:
     """can_x(...) for require_x(...): True where the rule lets it through."""
 
     def allows(*args) -> bool:
-        try:
-            rule(*args)
-        except ActionRefused:
-            return False
-        return True
+        return not refusal(rule, *args)
 
     allows.__name__ = rule.__name__.replace("require_", "can_", 1)
     allows.__doc__ = f"Whether {rule.__name__} would let this through."
@@ -413,9 +418,7 @@ def can_grant_powers(user) -> bool:
 
 def require_change_person(by, person) -> None:
     """An administrator keeps people's accounts, but not a superuser's: that would be a way to become one."""
-    _refuse_unless(
-        by.is_active and (by.is_superuser or _holds(by, CHANGE_PEOPLE)), "Only an administrator can change people."
-    )
+    require_manage_people(by)
     _refuse_unless(by.is_superuser or not person.is_superuser, "Only a superuser can change a superuser's account.")
 
 
@@ -502,10 +505,7 @@ can_change_roles = boolean_form(require_change_roles)
 def require_see_people(user) -> None:
     """The list of people and each person's page (/people/): administrators keep them; auditors, who read
     everything, read them too."""
-    _refuse_unless(
-        user.is_active and (user.is_superuser or _holds(user, VIEW_PEOPLE)),
-        "Only an administrator or an auditor can see the list of people.",
-    )
+    _refuse_unless(can_use_admin(user), "Only an administrator or an auditor can see the list of people.")
 
 
 can_see_people = boolean_form(require_see_people)
@@ -534,15 +534,23 @@ def open_actions_of(person) -> QuerySet[Action]:
     return Action.objects.filter(owner=person, status__in=Action.OPEN_STATUSES)
 
 
+def require_deactivate_account(by, person) -> None:
+    """Who may deactivate whom, whatever the person still owns: the person's page offers it on this."""
+    require_change_person(by, person)
+    _refuse_unless(by.pk != person.pk, "Nobody deactivates their own account: another administrator must.")
+    _refuse_unless(person.is_active, f"{person} is already deactivated.")
+
+
+can_deactivate_account = boolean_form(require_deactivate_account)
+
+
 def require_deactivate(by, person) -> None:
     """People leave: their account stops signing in and their record of who did what stays, named.
 
     Never yourself (a site with no administrator left), nor a superuser unless you are one, nor someone
     who still owns open actions: those go to someone else first, or they would sit with nobody to do them.
     """
-    require_change_person(by, person)
-    _refuse_unless(by.pk != person.pk, "Nobody deactivates their own account: another administrator must.")
-    _refuse_unless(person.is_active, f"{person} is already deactivated.")
+    require_deactivate_account(by, person)
     count = open_actions_of(person).count()
     _refuse_unless(
         count == 0,

@@ -74,7 +74,7 @@ class Digest:
             lines += ["These improvement plan items need your attention:", ""]
             for item in self.items:
                 lines.append(f"- {item.text}")
-                lines.append(f"  {settings.TRACKER_SITE_URL.rstrip('/')}{item.path}")
+                lines.append(f"  {notifications.site_link(item.path)}")
             lines += ["", "You get at most one reminder a day about each item."]
         return "\n".join([*lines, "Improvement Plan Tracker"])
 

@@ -67,10 +67,6 @@ def enabled() -> bool:
     return bool(getattr(settings, "OIDC_RP_CLIENT_ID", ""))
 
 
-def local_passwords() -> bool:
-    return settings.TRACKER_LOCAL_PASSWORDS
-
-
 def discovery() -> dict:
     """The provider's discovery document, fetched once an hour at most (with no DISCOVERY URL, empty)."""
     url = settings.OIDC_OP_DISCOVERY

@@ -3,7 +3,7 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
-from .. import permissions, sso
+from .. import permissions
 from ..models import User
 
 PAGE_SIZE = 50
@@ -15,7 +15,7 @@ def sign_in_method(person: User) -> str:
         return "Single sign-on"
     if person.has_usable_password():
         return "Password"
-    return "Single sign-on (not yet used)" if not sso.local_passwords() else "Not set up yet"
+    return "Single sign-on (not yet used)" if not permissions.can_sign_in_with_password() else "Not set up yet"
 
 
 def list_page(filters: dict, page_number) -> Page:

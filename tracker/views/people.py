@@ -68,10 +68,10 @@ def person_detail(request, pk: int):
     by = request.user
     may = {
         "change_roles": permissions.can_change_roles(by, person, []),
-        "send_reset_link": permissions.can_send_reset_link(by, person) and sso.local_passwords(),
+        "send_reset_link": permissions.can_send_reset_link(by, person) and permissions.can_sign_in_with_password(),
         "reset_second_factor": permissions.can_reset_second_factor(by, person),
         "unlink_sign_on": permissions.can_unlink_sign_on(by, person),
-        "deactivate": permissions.can_change_person(by, person) and person.is_active and by.pk != person.pk,
+        "deactivate": permissions.can_deactivate_account(by, person),
     }
     context = {**selected.person_page(person), "may_change": may, "breadcrumbs": [(people_url(), "People")]}
     return render(request, "tracker/person_detail.html", {**context, "nav": "people"})
@@ -80,10 +80,10 @@ def person_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     permissions.require_manage_people(request.user)
-    offer_sign_on = sso.enabled() and sso.local_passwords()
+    offer_sign_on = sso.enabled() and permissions.can_sign_in_with_password()
 
     def run(data):
-        sign_on = data.get("sign_in") == "sso" or not sso.local_passwords()
+        sign_on = data.get("sign_in") == "sso" or not permissions.can_sign_in_with_password()
         fields = {name: data[name] for name in ("username", "first_name", "last_name", "email", "job_title")}
         person = people.add_person(by=request.user, roles=list(data["roles"]), single_sign_on=sign_on, **fields)
         then = "they link their account at their first single sign-on" if sign_on else "we have emailed them a link"
@@ -127,17 +127,9 @@ def person_deactivate(request, pk: int):
     form = DeactivateForm(posted(request))
     if response := run_form(request, form, run):
         return response
-    refusal = "" if form.errors else _refusal(permissions.require_deactivate, request.user, person)
+    refusal = "" if form.errors else permissions.refusal(permissions.require_deactivate, request.user, person)
     context = {**about(person), "form": form, "open_actions": open_actions, "person": person, "refusal": refusal}
     return render(request, "tracker/person_deactivate.html", context, status=400 if form.errors else 200)
-
-
-def _refusal(rule, *args) -> str:
-    try:
-        rule(*args)
-    except permissions.ActionRefused as refused:
-        return str(refused)
-    return ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -202,7 +194,7 @@ def people_import(request):
     the two, and is checked again on confirming, as people may have been added since."""
     permissions.require_import_people(request.user)
     context = {"nav": "people", "breadcrumbs": [(people_url(), "People")], "people_url": people_url(), "errors": []}
-    context["send_links"] = sso.local_passwords()
+    context["send_links"] = permissions.can_sign_in_with_password()
     form, confirm = StaffFileForm(posted(request), request.FILES or None), ConfirmForm()
     if "confirm" in request.POST:
         text = request.session.pop(IMPORT_KEY, None)
